@@ -1,0 +1,1 @@
+"""Dataset readers, split protocols and batch augmentation (no torchvision)."""

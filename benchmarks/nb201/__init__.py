@@ -1,0 +1,1 @@
+"""NAS-Bench-201 topology space: architectures, operations, networks and the oracle."""

@@ -1,0 +1,1 @@
+"""Orchestration: configs, the epoch loop, results, and the `nash` command line."""

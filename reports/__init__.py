@@ -1,0 +1,1 @@
+"""Analysis over stored results only. Imports no torch."""

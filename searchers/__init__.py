@@ -1,0 +1,1 @@
+"""Differentiable architecture searchers behind one small contract."""
