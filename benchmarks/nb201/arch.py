@@ -8,8 +8,8 @@ Torch-free on purpose: the oracle and the reports use it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 
@@ -20,9 +20,7 @@ OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", 
 PARAMETER_FREE_OPS = frozenset({"none", "skip_connect", "avg_pool_3x3"})
 NUM_NODES = 4
 # (source node, target node) for each edge, in official string order.
-EDGES: tuple[tuple[int, int], ...] = tuple(
-    (i, j) for j in range(1, NUM_NODES) for i in range(j)
-)
+EDGES: tuple[tuple[int, int], ...] = tuple((i, j) for j in range(1, NUM_NODES) for i in range(j))
 NUM_EDGES = len(EDGES)
 NUM_ARCHS = len(OPS) ** NUM_EDGES  # 15,625
 _OP_INDEX = {name: k for k, name in enumerate(OPS)}

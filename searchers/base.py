@@ -1,0 +1,177 @@
+"""The searcher contract, and the bi-level machinery DARTS-family searchers share.
+
+A searcher owns its architecture parameters and both optimisers, decides how each edge
+is mixed or sampled (by handing an `EdgeMixer` to the shared supernet), performs one
+bi-level iteration per `step`, and derives the genotype. It never loops over epochs,
+loads data, or writes files: that is the harness's job.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+Batch = tuple[Tensor, Tensor]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimiser settings of the bi-level search (defaults: the NAS-Bench-201 search setting)."""
+
+    epochs: int = 50
+    batch_size: int = 64
+    lr: float = 0.025
+    lr_min: float = 0.001
+    momentum: float = 0.9
+    nesterov: bool = True
+    weight_decay: float = 5e-4
+    grad_clip: float = 5.0
+    arch_lr: float = 3e-4
+    arch_beta1: float = 0.5
+    arch_beta2: float = 0.999
+    arch_weight_decay: float = 1e-3
+
+
+@dataclass
+class StepStats:
+    """Sums over one iteration's batches, kept as device tensors so the loop never syncs."""
+
+    train_loss_sum: Tensor
+    train_correct: Tensor
+    train_count: int
+    val_loss_sum: Tensor
+    val_correct: Tensor
+    val_count: int
+
+
+class Searcher(ABC):
+    """One differentiable NAS algorithm behind the harness's contract."""
+
+    name: ClassVar[str]
+    options_type: ClassVar[type]  # dataclass of the searcher's own switches
+
+    @abstractmethod
+    def arch_parameters(self) -> list[Tensor]: ...
+
+    @abstractmethod
+    def new_epoch(self, epoch: int, total: int) -> None:
+        """Apply per-epoch schedules (learning rates, τ, warm-up)."""
+
+    @abstractmethod
+    def step(self, train_batch: Batch, val_batch: Batch) -> StepStats:
+        """One bi-level iteration."""
+
+    @abstractmethod
+    def genotype(self) -> Any:
+        """The currently derived architecture."""
+
+    @abstractmethod
+    def state_dict(self) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+    def epoch_facts(self) -> dict[str, float]:
+        """Per-epoch scalars worth recording (τ, learning rates, entropy)."""
+        return {}
+
+
+def cosine_lr(base: float, minimum: float, epoch: int, total: int) -> float:
+    """Cosine annealing from `base` at epoch 0 towards `minimum` at `total` (per epoch)."""
+    return minimum + (base - minimum) * (1 + math.cos(math.pi * epoch / max(total, 1))) / 2
+
+
+def batch_sums(logits: Tensor, labels: Tensor, loss: Tensor) -> tuple[Tensor, Tensor]:
+    """Detached (loss × batch size, number correct) for epoch averages without a host sync."""
+    n = labels.shape[0]
+    correct = (logits.detach().argmax(dim=1) == labels).sum()
+    return loss.detach() * n, correct
+
+
+class BilevelSearcher(Searcher):
+    """Per-edge op logits α, SGD on the weights, Adam on α (DARTS / GDAS family)."""
+
+    def __init__(self, space, network: nn.Module, train: TrainConfig, options: Any) -> None:
+        self.space = space
+        self.network = network
+        self.train = train
+        self.options = options
+        device = next(network.parameters()).device
+        # Small random init as in the reference implementations: near-uniform, ties broken.
+        self.alpha = nn.Parameter(1e-3 * torch.randn(space.num_edges, len(space.ops), device=device))
+        self.weight_optimizer = torch.optim.SGD(
+            network.parameters(),
+            lr=train.lr,
+            momentum=train.momentum,
+            nesterov=train.nesterov,
+            weight_decay=train.weight_decay,
+        )
+        self.arch_optimizer = torch.optim.Adam(
+            [self.alpha],
+            lr=train.arch_lr,
+            betas=(train.arch_beta1, train.arch_beta2),
+            weight_decay=train.arch_weight_decay,
+        )
+
+    def arch_parameters(self) -> list[Tensor]:
+        return [self.alpha]
+
+    def new_epoch(self, epoch: int, total: int) -> None:
+        lr = cosine_lr(self.train.lr, self.train.lr_min, epoch, total)
+        for group in self.weight_optimizer.param_groups:
+            group["lr"] = lr
+
+    def weight_step(self, batch: Batch, mixer) -> tuple[Tensor, Tensor]:
+        x, y = batch
+        self.weight_optimizer.zero_grad(set_to_none=True)
+        logits = self.network(x, mixer)
+        loss = F.cross_entropy(logits, y)
+        loss.backward()
+        nn.utils.clip_grad_norm_(self.network.parameters(), self.train.grad_clip)
+        self.weight_optimizer.step()
+        return batch_sums(logits, y, loss)
+
+    def arch_step(self, batch: Batch, mixer) -> tuple[Tensor, Tensor]:
+        x, y = batch
+        self.arch_optimizer.zero_grad(set_to_none=True)
+        logits = self.network(x, mixer)
+        loss = F.cross_entropy(logits, y)
+        loss.backward()
+        self.arch_optimizer.step()
+        return batch_sums(logits, y, loss)
+
+    def genotype(self):
+        return self.space.genotype_from_op_indices(self.alpha.detach().argmax(dim=1).tolist())
+
+    def op_probabilities(self) -> Tensor:
+        return F.softmax(self.alpha.detach(), dim=-1)
+
+    def epoch_facts(self) -> dict[str, float]:
+        probs = self.op_probabilities()
+        entropy = -(probs * probs.clamp_min(1e-12).log()).sum(dim=-1).mean()
+        return {
+            "lr_weights": self.weight_optimizer.param_groups[0]["lr"],
+            "lr_arch": self.arch_optimizer.param_groups[0]["lr"],
+            "arch_entropy": float(entropy),
+        }
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "alpha": self.alpha.detach().clone(),
+            "network": self.network.state_dict(),
+            "weight_optimizer": self.weight_optimizer.state_dict(),
+            "arch_optimizer": self.arch_optimizer.state_dict(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        with torch.no_grad():
+            self.alpha.copy_(state["alpha"])
+        self.network.load_state_dict(state["network"])
+        self.weight_optimizer.load_state_dict(state["weight_optimizer"])
+        self.arch_optimizer.load_state_dict(state["arch_optimizer"])

@@ -1,0 +1,63 @@
+"""Edge mixers: how an edge combines its candidate ops, handed to the shared supernet."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from benchmarks.nb201.ops import Zero
+
+
+class SoftmaxMixer:
+    """DARTS: every op runs, outputs summed with the edge's softmax weights.
+
+    `none` ops are skipped: they output zeros, so their term changes neither the sum nor
+    any gradient (α_none still receives gradient through the softmax normalisation).
+    """
+
+    def __init__(self, weights: Tensor) -> None:
+        self.weights = weights  # (edges, ops), rows sum to 1
+
+    def __call__(self, edge: int, ops: nn.ModuleList, x: Tensor) -> Tensor:
+        row = self.weights[edge]
+        terms = [row[k] * op(x) for k, op in enumerate(ops) if not isinstance(op, Zero)]
+        return torch.stack(terms).sum(dim=0) if len(terms) > 1 else terms[0]
+
+
+class SingleOpMixer:
+    """GDAS-style single path: each edge runs only its sampled op, scaled by the hard weight.
+
+    `hard[e, k]` has value 1 for the sampled op and carries the straight-through gradient.
+    """
+
+    def __init__(self, hard: Tensor, index: list[int]) -> None:
+        self.hard = hard
+        self.index = index  # host-side op index per edge, so only that module is called
+
+    def __call__(self, edge: int, ops: nn.ModuleList, x: Tensor) -> Tensor:
+        k = self.index[edge]
+        return ops[k](x) * self.hard[edge, k]
+
+
+def sample_gumbel(shape: torch.Size, device: torch.device) -> Tensor:
+    """Standard Gumbel noise: −log E with E ~ Exp(1)."""
+    return -torch.empty(shape, device=device).exponential_().log()
+
+
+def gumbel_softmax_hard(logits: Tensor, tau: float, gumbel: Tensor) -> tuple[Tensor, Tensor]:
+    """GDAS sample: probs = softmax((log_softmax(α)+g)/τ); hard = one_hot − probs.detach() + probs."""
+    probs = F.softmax((F.log_softmax(logits, dim=-1) + gumbel) / tau, dim=-1)
+    index = probs.argmax(dim=-1, keepdim=True)
+    one_hot = torch.zeros_like(probs).scatter_(-1, index, 1.0)
+    return one_hot - probs.detach() + probs, index.squeeze(-1)
+
+
+def draw_finite_gumbel(logits: Tensor, tau: float, max_tries: int = 100) -> Tensor:
+    """Gumbel noise whose sample has no inf/nan (redrawn otherwise, as GDAS specifies)."""
+    for _ in range(max_tries):
+        gumbel = sample_gumbel(logits.shape, logits.device)
+        hard, _ = gumbel_softmax_hard(logits.detach(), tau, gumbel)
+        if bool(torch.isfinite(gumbel).all()) and bool(torch.isfinite(hard).all()):
+            return gumbel
+    raise FloatingPointError("could not draw a finite Gumbel sample; the architecture logits are not finite")

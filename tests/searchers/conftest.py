@@ -1,0 +1,48 @@
+import pytest
+import torch
+
+from benchmarks.nb201.space import Nb201Space
+from searchers.base import TrainConfig
+
+
+@pytest.fixture
+def space():
+    return Nb201Space()
+
+
+@pytest.fixture
+def tiny_supernet(space):
+    torch.manual_seed(0)
+    return space.build_supernet(channels=4, cells_per_stage=1, num_classes=10, affine=False)
+
+
+@pytest.fixture
+def batches():
+    generator = torch.Generator().manual_seed(1)
+    train = (torch.randn(8, 3, 16, 16, generator=generator), torch.randint(0, 10, (8,), generator=generator))
+    val = (torch.randn(8, 3, 16, 16, generator=generator), torch.randint(0, 10, (8,), generator=generator))
+    return train, val
+
+
+@pytest.fixture
+def train_config():
+    return TrainConfig(epochs=4)
+
+
+def count_op_calls(network):
+    """Forward hooks on every candidate op; returns a dict (cell, edge, op) -> number of calls."""
+    from benchmarks.nb201.network import SearchCell
+
+    calls = {}
+    cells = [m for m in network.layers if isinstance(m, SearchCell)]
+    for c, cell in enumerate(cells):
+        for e, ops in enumerate(cell.edges):
+            for k, op in enumerate(ops):
+                key = (c, e, k)
+                calls[key] = 0
+
+                def hook(_module, _inputs, _output, key=key):
+                    calls[key] += 1
+
+                op.register_forward_hook(hook)
+    return calls
