@@ -1,0 +1,79 @@
+"""The `nash` command line. User errors print one line and exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from benchmarks.errors import NashError
+
+
+def _add_search(sub) -> None:
+    p = sub.add_parser("search", help="run one search: benchmark x searcher x profile x seed")
+    p.add_argument("--benchmark", required=True, help="benchmark name (see `nash benchmarks`)")
+    p.add_argument("--searcher", required=True, help="searcher name (see `nash searchers`)")
+    p.add_argument("--profile", default="quick", help="quick (minutes on a CPU) or paper (published setting)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="runs", help="results folder; the run goes to <out>/<run id>/")
+    p.add_argument("--epochs", type=int, default=None, help="override the profile's number of search epochs")
+    p.add_argument("--data", default=None, help="CIFAR-10 on disk (else $NASH_DATA_DIR, else embedded subset)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    p.add_argument("--overwrite", action="store_true", help="replace a finished run with the same id")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_run_search)
+
+
+def _run_search(args) -> int:
+    from harness.commands import search_command
+
+    return search_command(args)
+
+
+def _add_demo(sub) -> None:
+    p = sub.add_parser("demo", help="every searcher on nb201-cifar10, quick profile, embedded data")
+    p.add_argument("--out", default="runs/demo", help="results folder (finished demo runs are replaced)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=_run_demo)
+
+
+def _run_demo(args) -> int:
+    from harness.commands import demo_command
+
+    return demo_command(args)
+
+
+def _add_listings(sub) -> None:
+    from harness.commands import list_benchmarks, list_searchers
+
+    sub.add_parser("benchmarks", help="list benchmarks and their profiles").set_defaults(func=list_benchmarks)
+    sub.add_parser("searchers", help="list searchers").set_defaults(func=list_searchers)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from harness import cli_query
+
+    parser = argparse.ArgumentParser(prog="nash", description="nash, the NAS harness")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_search(sub)
+    _add_demo(sub)
+    cli_query.add_parser(sub)
+    _add_listings(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except NashError as err:
+        print(f"nash: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nash: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
