@@ -1,0 +1,51 @@
+"""A labelled set of 32x32 RGB images held as plain numpy arrays (no torch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+CIFAR10_CLASSES: tuple[str, ...] = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
+
+
+# eq=False: the generated __eq__ would compare arrays element-wise and fail on truth-testing.
+@dataclass(frozen=True, eq=False)
+class ImageSet:
+    """`images` (N, 32, 32, 3) uint8 RGB, `labels` (N,) int64 indexes into `classes`."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    classes: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        # Programming errors, not user errors: the readers validate user files before building a set.
+        if self.images.ndim != 4 or self.images.shape[1:] != (32, 32, 3) or self.images.dtype != np.uint8:
+            raise ValueError(f"images must be (N, 32, 32, 3) uint8, got {self.images.shape} {self.images.dtype}")
+        if self.labels.shape != (self.images.shape[0],) or self.labels.dtype != np.int64:
+            raise ValueError(
+                f"labels must be ({self.images.shape[0]},) int64, got {self.labels.shape} {self.labels.dtype}"
+            )
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+    def subset(self, indices: np.ndarray) -> ImageSet:
+        """The images at `indices` (in that order), same classes."""
+        idx = np.asarray(indices, dtype=np.int64)
+        return ImageSet(self.images[idx], self.labels[idx], self.classes)
+
+    def class_counts(self) -> np.ndarray:
+        """Number of images per class, (len(classes),) int64."""
+        return np.bincount(self.labels, minlength=len(self.classes)).astype(np.int64)
