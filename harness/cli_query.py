@@ -11,16 +11,8 @@ import json
 import os
 from typing import Any
 
-from benchmarks.nb201.oracle import (
-    DATASETS,
-    EPOCHS,
-    METRICS,
-    ORACLE_ENV_VAR,
-    SPLITS,
-    UNITS,
-    Nb201Oracle,
-    default_oracle,
-)
+from benchmarks.nb201.oracle import Nb201Oracle, default_oracle
+from benchmarks.nb201.table_format import DATASETS, EPOCHS, METRICS, ORACLE_ENV_VAR, SPLITS, UNITS
 
 _DECIMALS = {"accuracy": 2, "loss": 4, "time_per_epoch": 2}
 

@@ -31,7 +31,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 from benchmarks.nb201.arch import NUM_ARCHS  # noqa: E402
-from benchmarks.nb201.oracle import TABLE_FILE, Nb201Oracle  # noqa: E402
+from benchmarks.nb201.oracle import Nb201Oracle  # noqa: E402
+from benchmarks.nb201.table_format import TABLE_FILE  # noqa: E402
 
 DEFAULT_TABLE = REPO / "benchmarks" / "data" / TABLE_FILE
 DEFAULT_NATS = Path("/work/shared/data/nats-official-samples/NATS-tss-v1_0-3ffb9-simple")

@@ -22,7 +22,8 @@ sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 from benchmarks.errors import NashError  # noqa: E402
 from benchmarks.nb201.arch import NUM_ARCHS, Nb201Arch  # noqa: E402
-from benchmarks.nb201.oracle import Key, Nb201Oracle  # noqa: E402
+from benchmarks.nb201.oracle import Nb201Oracle  # noqa: E402
+from benchmarks.nb201.table_format import Key  # noqa: E402
 
 DEFAULT_CSV = Path("/work/shared/data/nb201/nb201_merged_tabular.csv")
 DEFAULT_OUT = REPO / "benchmarks" / "data" / "nb201_table.npz"
