@@ -18,6 +18,14 @@ def _add_search(sub) -> None:
     p.add_argument("--epochs", type=int, default=None, help="override the profile's number of search epochs")
     p.add_argument("--data", default=None, help="CIFAR-10 on disk (else $NASH_DATA_DIR, else embedded subset)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="SECTION.FIELD=VALUE",
+        help="override one config field, e.g. train.arch_lr=3e-4 or network.channels=16 (repeatable)",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace a finished run with the same id")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_run_search)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.registry import BENCHMARKS
-from harness.config import resolve_config
+from harness.config import apply_overrides, resolve_config
 from harness.data import resolve_data_source
 from harness.runner import run_search
 from reports.summary import format_table, summarize_runs
@@ -24,6 +24,7 @@ def search_command(args) -> int:
         data=resolve_data_source(args.data),
         device=args.device,
     )
+    config = apply_overrides(config, args.overrides)
     result = run_search(config, Path(args.out), overwrite=args.overwrite, progress=not args.no_progress)
     print(format_table(summarize_runs([result.summary], [result.rows])))
     print(f"results: {result.run_dir}")

@@ -47,6 +47,54 @@ class RunConfig:
         return dataclasses.asdict(self)
 
 
+def apply_overrides(config: RunConfig, assignments: list[str]) -> RunConfig:
+    """Apply `section.field=value` assignments (e.g. `train.arch_lr=3e-4`); unknown keys are errors."""
+    for assignment in assignments:
+        key, sep, text = assignment.partition("=")
+        section, dot, name = key.strip().partition(".")
+        sections = {"network": config.network, "train": config.train, "data": config.data}
+        if not sep or not dot or section not in sections and section != "searcher":
+            raise NashError(
+                f"--set {assignment!r}: expected section.field=value with section one of "
+                f"{', '.join([*sections, 'searcher'])}, e.g. --set train.arch_lr=3e-4"
+            )
+        if section == "searcher":
+            if name not in config.searcher_options:
+                raise NashError(
+                    f"--set {assignment!r}: {config.searcher} has no option {name!r}; "
+                    f"valid: {', '.join(config.searcher_options) or 'none'}"
+                )
+            options = {**config.searcher_options, name: _coerce(assignment, config.searcher_options[name], text)}
+            config = dataclasses.replace(config, searcher_options=options)
+            continue
+        current = sections[section]
+        valid = [f.name for f in dataclasses.fields(current)]
+        if name not in valid:
+            raise NashError(f"--set {assignment!r}: unknown field {name!r} of {section}; valid: {', '.join(valid)}")
+        value = _coerce(assignment, getattr(current, name), text)
+        config = dataclasses.replace(config, **{section: dataclasses.replace(current, **{name: value})})
+    return config
+
+
+def _coerce(assignment: str, current: Any, text: str) -> Any:
+    """Parse `text` as the type of the field's current value."""
+    text = text.strip()
+    if text.lower() == "none":
+        return None
+    try:
+        if isinstance(current, bool):
+            if text.lower() not in ("true", "false", "1", "0"):
+                raise ValueError(text)
+            return text.lower() in ("true", "1")
+        if isinstance(current, int):
+            return int(text)
+        if isinstance(current, float):
+            return float(text)
+    except ValueError:
+        raise NashError(f"--set {assignment!r}: {text!r} is not a valid {type(current).__name__}") from None
+    return text
+
+
 def resolve_config(
     benchmark: str,
     searcher: str,

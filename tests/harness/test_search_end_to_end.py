@@ -86,3 +86,17 @@ def test_same_seed_gives_the_same_rows(tmp_path):
     assert [{k: v for k, v in r.items() if k not in drop} for r in first] == [
         {k: v for k, v in r.items() if k not in drop} for r in second
     ]
+
+
+def test_overrides_change_the_resolved_config_and_reject_unknown_keys():
+    from benchmarks.errors import NashError
+    from harness.config import apply_overrides
+
+    config = apply_overrides(
+        tiny_config("gdas"), ["train.arch_lr=3e-4", "network.channels=16", "searcher.tau_max=5", "data.augment=false"]
+    )
+    assert config.train.arch_lr == 3e-4 and config.network.channels == 16
+    assert config.searcher_options["tau_max"] == 5.0 and config.data.augment is False
+    for bad in ["train.nope=1", "train.lr", "nope.lr=1", "searcher.k=3", "network.channels=abc"]:
+        with pytest.raises(NashError):
+            apply_overrides(config, [bad])
