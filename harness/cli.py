@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from benchmarks.errors import NashError
@@ -70,9 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt_on_sigterm(_signum, _frame) -> None:
+    # A batch scheduler's SIGTERM unwinds like Ctrl-C, so the run is recorded as interrupted.
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
     try:
         return int(args.func(args) or 0)
     except NashError as err:

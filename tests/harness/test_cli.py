@@ -105,3 +105,39 @@ def test_corrupt_data_file_is_one_line(tmp_path):
     )
     assert_one_line_error(result, "cifar10_jpeg_q75_train.tar.gz")
     assert not list((tmp_path / "runs").glob("*/epochs.parquet"))
+
+
+def test_sigterm_marks_the_run_interrupted(tmp_path):
+    import json
+    import signal
+    import time
+
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "harness.cli",
+            "search",
+            "--benchmark",
+            "nb201-cifar10",
+            "--searcher",
+            "darts",
+            "--out",
+            str(tmp_path),
+            "--no-progress",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    run_file = tmp_path / "nb201-cifar10__darts__quick__seed0" / "run.json"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (run_file.exists() and "running" in run_file.read_text()):
+        time.sleep(0.2)
+    time.sleep(2)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130 and "Traceback" not in stderr
+    assert json.loads(run_file.read_text())["status"] == "interrupted"
