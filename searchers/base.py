@@ -128,22 +128,25 @@ class BilevelSearcher(Searcher):
             group["lr"] = lr
 
     def weight_step(self, batch: Batch, mixer) -> tuple[Tensor, Tensor]:
-        x, y = batch
+        """SGD on θ (gradient-norm clipped) from one batch; α gets no update here."""
         self.weight_optimizer.zero_grad(set_to_none=True)
-        logits = self.network(x, mixer)
-        loss = F.cross_entropy(logits, y)
-        loss.backward()
+        sums = self._backward(batch, mixer)
         nn.utils.clip_grad_norm_(self.network.parameters(), self.train.grad_clip)
         self.weight_optimizer.step()
-        return batch_sums(logits, y, loss)
+        return sums
 
     def arch_step(self, batch: Batch, mixer) -> tuple[Tensor, Tensor]:
-        x, y = batch
+        """Adam on α from one batch (first order: θ is held where it is)."""
         self.arch_optimizer.zero_grad(set_to_none=True)
+        sums = self._backward(batch, mixer)
+        self.arch_optimizer.step()
+        return sums
+
+    def _backward(self, batch: Batch, mixer) -> tuple[Tensor, Tensor]:
+        x, y = batch
         logits = self.network(x, mixer)
         loss = F.cross_entropy(logits, y)
         loss.backward()
-        self.arch_optimizer.step()
         return batch_sums(logits, y, loss)
 
     def genotype(self):
