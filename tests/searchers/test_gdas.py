@@ -59,3 +59,35 @@ def test_arch_step_updates_alpha(space, tiny_supernet, batches, train_config):
     gdas.step(*batches)
     assert not torch.equal(before, gdas.alpha.detach())
     assert torch.isfinite(gdas.alpha).all()
+
+
+def test_weight_step_comes_first_and_the_arch_step_reuses_its_sample(space, tiny_supernet, batches, train_config):
+    import copy
+
+    from searchers.mixing import SingleOpMixer
+
+    train_batch, val_batch = batches
+    reference_net = copy.deepcopy(tiny_supernet)
+    gdas = Gdas(space, tiny_supernet, train_config, GdasOptions())
+    alpha0 = gdas.alpha.detach().clone()
+    gdas.new_epoch(0, 4)
+    torch.manual_seed(7)
+    gdas.step(train_batch, val_batch)
+
+    # Replay by hand: same noise, weight step on the train batch, then the arch step on the
+    # val batch through the *updated* weights with the same sampled ops.
+    torch.manual_seed(7)
+    gumbel = sample_gumbel(alpha0.shape, alpha0.device)
+    alpha = torch.nn.Parameter(alpha0.clone())
+    reference = Gdas(space, reference_net, train_config, GdasOptions())
+    reference.alpha = alpha
+    reference.arch_optimizer = torch.optim.Adam([alpha], lr=3e-4, betas=(0.5, 0.999), weight_decay=1e-3)
+    reference.new_epoch(0, 4)
+    hard, index = gumbel_softmax_hard(alpha.detach(), 10.0, gumbel)
+    reference.weight_step(train_batch, SingleOpMixer(hard, index.tolist()))
+    hard, _ = gumbel_softmax_hard(alpha, 10.0, gumbel)
+    reference.arch_step(val_batch, SingleOpMixer(hard, index.tolist()))
+
+    torch.testing.assert_close(gdas.alpha.detach(), alpha.detach())
+    for mine, theirs in zip(tiny_supernet.parameters(), reference_net.parameters(), strict=True):
+        torch.testing.assert_close(mine, theirs)
