@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+# The project's shared data sits beside the checkout; NASH_SHARED_DATA points elsewhere.
+SHARED_DATA = Path(os.environ.get("NASH_SHARED_DATA", REPO.parent / "shared" / "data"))
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 from benchmarks.nb201.arch import NUM_ARCHS  # noqa: E402
@@ -35,7 +37,7 @@ from benchmarks.nb201.oracle import Nb201Oracle  # noqa: E402
 from benchmarks.nb201.table_format import TABLE_FILE  # noqa: E402
 
 DEFAULT_TABLE = REPO / "benchmarks" / "data" / TABLE_FILE
-DEFAULT_NATS = Path("/work/shared/data/nats-official-samples/NATS-tss-v1_0-3ffb9-simple")
+DEFAULT_NATS = SHARED_DATA / "nats-official-samples/NATS-tss-v1_0-3ffb9-simple"
 SAMPLE_INDEXES = (0, 11, 284)
 WHERE = {"dataset": "cifar10", "split": "test", "epochs": 200, "seed": "mean"}
 

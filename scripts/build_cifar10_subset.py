@@ -19,13 +19,15 @@ import tarfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# The project's shared data sits beside the checkout; NASH_SHARED_DATA points elsewhere.
+SHARED_DATA = Path(os.environ.get("NASH_SHARED_DATA", REPO.parent / "shared" / "data"))
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 from benchmarks.datasets.cifar10 import EMBEDDED_SUBSET, JPEG_TARBALLS, read_jpeg_splits  # noqa: E402
 from benchmarks.datasets.images import CIFAR10_CLASSES  # noqa: E402
 from benchmarks.errors import NashError  # noqa: E402
 
-DEFAULT_SOURCE = Path("/work/shared/data/cifar10-jpeg")
+DEFAULT_SOURCE = SHARED_DATA / "cifar10-jpeg"
 
 
 def select_members(tarball: Path, split: str, per_class: int) -> list[tuple[str, bytes]]:

@@ -12,12 +12,15 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+# The project's shared data sits beside the checkout; NASH_SHARED_DATA points elsewhere.
+SHARED_DATA = Path(os.environ.get("NASH_SHARED_DATA", REPO.parent / "shared" / "data"))
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 from benchmarks.errors import NashError  # noqa: E402
@@ -25,7 +28,7 @@ from benchmarks.nb201.arch import NUM_ARCHS, Nb201Arch  # noqa: E402
 from benchmarks.nb201.oracle import Nb201Oracle  # noqa: E402
 from benchmarks.nb201.table_format import Key  # noqa: E402
 
-DEFAULT_CSV = Path("/work/shared/data/nb201/nb201_merged_tabular.csv")
+DEFAULT_CSV = SHARED_DATA / "nb201/nb201_merged_tabular.csv"
 DEFAULT_OUT = REPO / "benchmarks" / "data" / "nb201_table.npz"
 _MEAN = "mean over seeds 777/888/999"
 _MEAN12 = (

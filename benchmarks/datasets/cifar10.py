@@ -5,29 +5,19 @@ Only numpy, Pillow and the standard library: `reports`-style tools can read data
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import io
 import os
 import pickle
-import tarfile
-import tempfile
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
-from benchmarks.datasets.images import CIFAR10_CLASSES, ImageSet
+from benchmarks.datasets.images import ImageSet
+from benchmarks.datasets.jpeg_tarball import BATCHES_DIR, error_reason, read_jpeg_splits, read_jpeg_tarball
 from benchmarks.errors import NashError
 
 EMBEDDED_SUBSET = Path(__file__).resolve().parents[1] / "data" / "cifar10_subset.tar.gz"
-BATCHES_DIR = "cifar-10-batches-py"
 JPEG_TARBALLS = ("cifar10_jpeg_q75_train.tar.gz", "cifar10_jpeg_q75_test.tar.gz")
-CACHE_DIR_ENV = "NASH_CACHE_DIR"
-NO_CACHE_ENV = "NASH_NO_CACHE"
-# Decoding takes ~80 us per JPEG: below this many images (<1 s) a cache costs more disk than it saves time.
-CACHE_MIN_IMAGES = 10_000
-_CACHE_VERSION = "1"
 _TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 _DOWNLOAD = "https://www.cs.toronto.edu/~kriz/cifar.html"
 _LAYOUTS = (
@@ -47,13 +37,6 @@ _ALLOWED_GLOBALS = {
     ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): np.dtype,
 }
-
-
-def _reason(exc: BaseException) -> str:
-    """An exception as one short line for a NashError message."""
-    if isinstance(exc, UnidentifiedImageError):  # its text is a BytesIO repr, useless to a user
-        return "not an image Pillow can identify"
-    return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 
 class _BatchUnpickler(pickle.Unpickler):
@@ -86,7 +69,7 @@ def _load_pickle(path: Path) -> dict[bytes, object]:
         raise
     except Exception as exc:  # a truncated/corrupt pickle fails in many ways (EOF, bad opcode, bad array state)
         raise NashError(
-            f"{path} is not a readable CIFAR-10 pickle ({_reason(exc)}); "
+            f"{path} is not a readable CIFAR-10 pickle ({error_reason(exc)}); "
             f"re-extract cifar-10-python.tar.gz from {_DOWNLOAD}"
         ) from None
     if not isinstance(obj, dict):
@@ -132,130 +115,6 @@ def read_cifar10_batches(root: str | os.PathLike[str]) -> tuple[ImageSet, ImageS
     train = ImageSet(train_images, np.concatenate([p[1] for p in parts]), classes)
     test_images, test_labels = _read_batch(root / "test_batch", len(classes))
     return train, ImageSet(np.ascontiguousarray(test_images), test_labels, classes)
-
-
-# --- JPEG tarballs ---
-
-
-def _read_members(path: Path) -> dict[str, list[tuple[int, str, bytes]]]:
-    """split -> [(label, member name, jpeg bytes)] sorted by class then name, for a deterministic order."""
-    found: dict[str, list[tuple[int, str, bytes]]] = {}
-    other: list[str] = []
-    label_of = {name: i for i, name in enumerate(CIFAR10_CLASSES)}
-    try:
-        raw = path.read_bytes()
-        if raw[:2] == b"\x1f\x8b":  # whole-file gunzip + in-memory tar: ~1.5x faster than streaming tarfile
-            raw = gzip.decompress(raw)
-        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tar:
-            for member in tar:
-                parts = member.name.split("/")
-                if not member.isfile() or len(parts) < 3 or not parts[-1].lower().endswith((".jpg", ".jpeg")):
-                    other.append(member.name)
-                    continue
-                split, cls = parts[-3], parts[-2]
-                if cls not in label_of:
-                    raise NashError(
-                        f"{path}: member {member.name} is in class folder {cls!r}, expected one of "
-                        f"{', '.join(CIFAR10_CLASSES)}; this is not a CIFAR-10 JPEG tarball"
-                    )
-                data = tar.extractfile(member).read()  # type: ignore[union-attr]  # isfile() checked
-                found.setdefault(split, []).append((label_of[cls], member.name, data))
-    except NashError:
-        raise
-    except Exception as exc:  # truncated gzip, bad tar header, unreadable file...
-        raise NashError(
-            f"{path} is not a readable .tar.gz ({_reason(exc)}); the file is truncated or corrupt: re-copy or "
-            "re-download it"
-        ) from None
-    if not found:
-        hint = (
-            f"it looks like the original python tarball: extract it (tar xzf) and pass the {BATCHES_DIR} folder"
-            if any(BATCHES_DIR in name for name in other)
-            else "expected members train/<class>/NNNN.jpg and/or test/<class>/NNNN.jpg"
-        )
-        raise NashError(f"{path} holds no CIFAR-10 JPEG images; {hint}")
-    return {split: sorted(entries) for split, entries in found.items()}
-
-
-def _decode(path: Path, entries: list[tuple[int, str, bytes]]) -> ImageSet:
-    images = np.empty((len(entries), 32, 32, 3), dtype=np.uint8)
-    for i, (_, name, data) in enumerate(entries):
-        try:
-            with Image.open(io.BytesIO(data), formats=("JPEG",)) as im:
-                array = np.asarray(im if im.mode == "RGB" else im.convert("RGB"))
-        except Exception as exc:  # Pillow raises OSError, SyntaxError or ValueError for broken images
-            raise NashError(
-                f"{path}: member {name} is not a readable JPEG ({_reason(exc)}); re-copy the tarball"
-            ) from None
-        if array.shape != (32, 32, 3):
-            raise NashError(f"{path}: member {name} is {array.shape[1]}x{array.shape[0]}, expected 32x32 RGB")
-        images[i] = array
-    labels = np.fromiter((label for label, _, _ in entries), dtype=np.int64, count=len(entries))
-    return ImageSet(images, labels, CIFAR10_CLASSES)
-
-
-def _cache_file(path: Path) -> tuple[Path, str] | None:
-    """(cache file, key) for a tarball; the key changes when the file is moved, rewritten or resized."""
-    if os.environ.get(NO_CACHE_ENV, "") not in ("", "0"):
-        return None
-    stat = path.stat()
-    key = f"v{_CACHE_VERSION}|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
-    base = Path(os.environ.get(CACHE_DIR_ENV) or Path.home() / ".cache" / "nash")
-    return base / f"jpeg-{hashlib.sha256(key.encode()).hexdigest()[:24]}.npz", key
-
-
-def _cache_load(file: Path, key: str) -> dict[str, ImageSet] | None:
-    try:
-        with np.load(file, allow_pickle=False) as archive:
-            if str(archive["key"]) != key:
-                return None
-            splits = [name[: -len("_images")] for name in archive.files if name.endswith("_images")]
-            return {s: ImageSet(archive[f"{s}_images"], archive[f"{s}_labels"], CIFAR10_CLASSES) for s in splits}
-    except Exception:  # missing, partial or corrupt cache: silently rebuilt from the tarball
-        return None
-
-
-def _cache_save(file: Path, key: str, sets: dict[str, ImageSet]) -> None:
-    arrays = {f"{s}_{kind}": getattr(d, kind) for s, d in sets.items() for kind in ("images", "labels")}
-    tmp = None
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=file.parent, prefix=f".{file.stem}.", suffix=".tmp", delete=False) as f:
-            tmp = Path(f.name)
-            np.savez(f, key=np.array(key), **arrays)
-        os.replace(tmp, file)  # atomic: a concurrent reader sees the old file or the complete new one
-    except OSError:  # read-only or full disk: the cache is an optimisation only
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
-
-
-def read_jpeg_splits(path: str | os.PathLike[str]) -> dict[str, ImageSet]:
-    """Every split (top folder: train/test) of a CIFAR-10 JPEG tarball; large ones are cached decoded."""
-    path = Path(path)
-    if not path.is_file():
-        raise NashError(f"{path} does not exist; pass a CIFAR-10 JPEG tarball ({_LAYOUTS})")
-    cache = _cache_file(path)
-    if cache is not None and (cached := _cache_load(*cache)) is not None:
-        return cached
-    sets = {split: _decode(path, entries) for split, entries in _read_members(path).items()}
-    if cache is not None and sum(len(s) for s in sets.values()) >= CACHE_MIN_IMAGES:
-        _cache_save(*cache, sets)
-    return sets
-
-
-def read_jpeg_tarball(path: str | os.PathLike[str], split: str | None = None) -> ImageSet:
-    """The images of one split of a JPEG tarball; `split` may be left out when the tarball holds only one."""
-    sets = read_jpeg_splits(path)
-    if split is None:
-        if len(sets) != 1:
-            raise NashError(f"{path} holds the splits {sorted(sets)}; name the one you want (split='train' or 'test')")
-        return next(iter(sets.values()))
-    if split not in sets:
-        raise NashError(f"{path} has no {split}/ images (it holds {sorted(sets)}); pass the {split} tarball")
-    return sets[split]
-
-
-# --- entry points ---
 
 
 def _train_test(sets: dict[str, ImageSet], path: Path) -> tuple[ImageSet, ImageSet]:

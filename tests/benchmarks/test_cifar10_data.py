@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from benchmarks.datasets import cifar10
+from benchmarks.datasets import jpeg_tarball
 from benchmarks.datasets.cifar10 import (
     embedded_cifar10,
     load_cifar10,
@@ -23,8 +23,9 @@ from benchmarks.datasets.cifar10 import (
 from benchmarks.datasets.images import CIFAR10_CLASSES, ImageSet
 from benchmarks.datasets.split import nb201_search_split, subsample
 from benchmarks.errors import NashError
+from tests.shared_data import SHARED_DATA
 
-SHARED = Path("/work/shared/data/cifar10-jpeg")
+SHARED = SHARED_DATA / "cifar10-jpeg"
 
 
 @pytest.fixture(autouse=True)
@@ -213,7 +214,7 @@ def test_bad_sources_raise_one_line_errors(tmp_path):
 
 
 def test_decoded_cache_is_used_rebuilt_and_optional(tmp_path, monkeypatch):
-    monkeypatch.setattr(cifar10, "CACHE_MIN_IMAGES", 1)
+    monkeypatch.setattr(jpeg_tarball, "CACHE_MIN_IMAGES", 1)
     path = write_tarball(tmp_path / "c_train.tar.gz", tiny_jpeg_members("train"))
     first = read_jpeg_tarball(path)
     (cache_file,) = (tmp_path / "cache").glob("*.npz")
@@ -222,7 +223,7 @@ def test_decoded_cache_is_used_rebuilt_and_optional(tmp_path, monkeypatch):
         raise AssertionError("decoded although cached")
 
     with monkeypatch.context() as patch:
-        patch.setattr(cifar10, "_decode", no_decoding)
+        patch.setattr(jpeg_tarball, "_decode", no_decoding)
         np.testing.assert_array_equal(read_jpeg_tarball(path).images, first.images)
     cache_file.write_bytes(b"garbage")  # corrupt cache: silently rebuilt
     np.testing.assert_array_equal(read_jpeg_tarball(path).labels, first.labels)

@@ -13,9 +13,10 @@ from benchmarks.errors import NashError
 from benchmarks.nb201.arch import NUM_ARCHS, Nb201Arch
 from benchmarks.nb201.oracle import Nb201Oracle, default_oracle
 from benchmarks.nb201.table_format import ORACLE_ENV_VAR, table_checksum
+from tests.shared_data import SHARED_DATA
 
 ALL_SKIP = 1835
-NATS_SAMPLES = Path("/work/shared/data/nats-official-samples/NATS-tss-v1_0-3ffb9-simple")
+NATS_SAMPLES = SHARED_DATA / "nats-official-samples" / "NATS-tss-v1_0-3ffb9-simple"
 
 
 @pytest.fixture(scope="module")
