@@ -19,6 +19,7 @@ def _add_search(sub) -> None:
     p.add_argument("--epochs", type=int, default=None, help="override the profile's number of search epochs")
     p.add_argument("--data", default=None, help="CIFAR-10 on disk (else $NASH_DATA_DIR, else embedded subset)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    p.add_argument("--oracle", default=None, help="tabular oracle file (from `nash table build`); else $NASH_ORACLE")
     p.add_argument(
         "--set",
         dest="overrides",

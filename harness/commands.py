@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from benchmarks.nb201.oracle import Nb201Oracle
 from benchmarks.registry import BENCHMARKS
 from harness.config import apply_overrides, resolve_config
 from harness.data import resolve_data_source
@@ -25,7 +26,8 @@ def search_command(args) -> int:
         device=args.device,
     )
     config = apply_overrides(config, args.overrides)
-    result = run_search(config, Path(args.out), overwrite=args.overwrite, progress=not args.no_progress)
+    oracle = Nb201Oracle.load(args.oracle) if args.oracle else None
+    result = run_search(config, Path(args.out), overwrite=args.overwrite, progress=not args.no_progress, oracle=oracle)
     print(format_table(summarize_runs([result.summary], [result.rows])))
     print(f"results: {result.run_dir}")
     return 0

@@ -65,6 +65,7 @@ def apply_overrides(config: RunConfig, assignments: list[str]) -> RunConfig:
                     f"valid: {', '.join(config.searcher_options) or 'none'}"
                 )
             options = {**config.searcher_options, name: _coerce(assignment, config.searcher_options[name], text)}
+            get_searcher(config.searcher).options_type(**options)  # validates before anything runs
             config = dataclasses.replace(config, searcher_options=options)
             continue
         current = sections[section]
@@ -113,6 +114,11 @@ def resolve_config(
     bench = get_benchmark(benchmark)
     prof = get_profile(bench, profile)
     searcher_cls = get_searcher(searcher)
+    if bench.space not in searcher_cls.spaces:
+        raise NashError(
+            f"searcher {searcher!r} cannot search the {bench.space} space of {benchmark}; "
+            f"it runs on: {', '.join(searcher_cls.spaces)}"
+        )
     if seed < 0:
         raise NashError(f"--seed must be a non-negative integer, got {seed}")
     n_epochs = prof.epochs_for(searcher) if epochs is None else epochs

@@ -61,7 +61,9 @@ def run_search(
     write_json(run_dir / RUN_FILE, facts)
     started = time.perf_counter()
     try:
-        rows = _search(config, benchmark, run_dir, progress, oracle or default_oracle(), facts)
+        oracle = oracle or default_oracle()
+        facts["oracle"] = {"source": str(oracle.source), "checksum_sha256": oracle.meta.get("checksum_sha256")}
+        rows = _search(config, benchmark, run_dir, progress, oracle, facts)
     except BaseException as err:
         facts.update(status="failed" if isinstance(err, Exception) else "interrupted", error=f"{err}")
         facts["search_seconds"] = time.perf_counter() - started
@@ -85,10 +87,17 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
     batches = load_search_batches(config, device)
     space = Nb201Space()
     net_cfg = config.network
-    network = space.build_supernet(net_cfg.channels, net_cfg.cells_per_stage, benchmark.num_classes, net_cfg.affine)
-    network.to(device)
     searcher_cls = get_searcher(config.searcher)
-    searcher = searcher_cls(space, network, config.train, searcher_cls.options_type(**config.searcher_options))
+    options = searcher_cls.options_type(**config.searcher_options)
+    network = searcher_cls.build_supernet(
+        space,
+        channels=net_cfg.channels,
+        cells_per_stage=net_cfg.cells_per_stage,
+        num_classes=benchmark.num_classes,
+        affine=net_cfg.affine,
+        options=options,
+    ).to(device)
+    searcher = searcher_cls(space, network, config.train, options)
     total = config.train.epochs
     rows: list[dict[str, Any]] = []
     bar = tqdm(

@@ -54,7 +54,15 @@ class Searcher(ABC):
     """One differentiable NAS algorithm behind the harness's contract."""
 
     name: ClassVar[str]
-    options_type: ClassVar[type]  # dataclass of the searcher's own switches
+    options_type: ClassVar[type]  # dataclass of the searcher's own switches; validates in __post_init__
+    spaces: ClassVar[tuple[str, ...]] = ("nb201",)  # search spaces this searcher can run on
+
+    @classmethod
+    def build_supernet(
+        cls, space, *, channels: int, cells_per_stage: int, num_classes: int, affine: bool, options: Any
+    ) -> nn.Module:
+        """The supernet this searcher searches; override when it needs a different one (e.g. partial channels)."""
+        return space.build_supernet(channels, cells_per_stage, num_classes, affine)
 
     @abstractmethod
     def arch_parameters(self) -> list[Tensor]: ...
