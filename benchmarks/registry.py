@@ -39,9 +39,13 @@ class Profile:
     train: dict[str, Any]
     epochs: dict[str, int]  # per searcher; "default" for the others
     data: dict[str, Any]  # source: "embedded" | "full"; train_per_class: None = all
+    searcher_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per searcher, over its defaults
 
     def epochs_for(self, searcher: str) -> int:
         return self.epochs.get(searcher, self.epochs["default"])
+
+    def options_for(self, searcher: str) -> dict[str, Any]:
+        return dict(self.searcher_options.get(searcher, {}))
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,6 @@ def resolve_config(
         network=NetworkConfig(**prof.network),
         train=TrainConfig(epochs=n_epochs, **prof.train),
         data=DataConfig(source=data or "embedded", train_per_class=prof.data["train_per_class"]),
-        searcher_options=dataclasses.asdict(searcher_cls.options_type()),
+        searcher_options=dataclasses.asdict(searcher_cls.options_type(**prof.options_for(searcher))),
         device=device,
     )

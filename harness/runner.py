@@ -57,6 +57,14 @@ def run_search(
         "git_commit": git_commit(),
         "host": socket.gethostname(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        # The oracle column summaries show for this benchmark, and what it means.
+        "headline": {
+            "column": benchmark.headline.column,
+            "label": f"{benchmark.headline.dataset} {benchmark.headline.split} acc "
+            f"({benchmark.headline.epochs}ep, seed mean)",
+        }
+        if benchmark.headline
+        else None,
     }
     write_json(run_dir / RUN_FILE, facts)
     started = time.perf_counter()

@@ -7,26 +7,25 @@ from typing import Any
 
 import pandas as pd
 
-HEADLINE_COLUMN = "oracle_cifar10_test_200"
-
 
 def summarize_runs(run_facts: Sequence[dict[str, Any]], epoch_rows: Sequence[Sequence[dict[str, Any]]]) -> pd.DataFrame:
     """One line per run: searcher, final genotype, skip count, oracle accuracy, seconds."""
     lines = []
     for facts, rows in zip(run_facts, epoch_rows, strict=True):
         last = rows[-1]
-        lines.append(
-            {
-                "searcher": last["searcher"],
-                "benchmark": last["benchmark"],
-                "seed": last["seed"],
-                "epochs": len(rows),
-                "final genotype": last["genotype"],
-                "skips": last["skip_count"],
-                "cifar10 test acc (200ep, seed mean)": last.get(HEADLINE_COLUMN, float("nan")),
-                "seconds": facts.get("search_seconds", float("nan")),
-            }
-        )
+        line = {
+            "searcher": last["searcher"],
+            "benchmark": last["benchmark"],
+            "seed": last["seed"],
+            "epochs": len(rows),
+            "final genotype": last["genotype"],
+            "skips": last["skip_count"],
+        }
+        headline = facts.get("headline")
+        if headline:
+            line[headline["label"]] = last.get(headline["column"], float("nan"))
+        line["seconds"] = facts.get("search_seconds", float("nan"))
+        lines.append(line)
     return pd.DataFrame(lines)
 
 

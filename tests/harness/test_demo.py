@@ -28,7 +28,7 @@ def test_demo_runs_every_searcher_and_prints_the_summary(tmp_path, monkeypatch, 
         assert name in out.split("final genotype", 1)[1]
         facts = json.loads((tmp_path / f"nb201-cifar10__{name}__quick__seed0" / "run.json").read_text())
         assert facts["status"] == "done"
-    assert "cifar10 test acc" in out and "54.30" in out
+    assert "cifar10 test acc (200ep, seed mean)" in out and "54.30" in out
 
 
 @pytest.mark.slow
