@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 
 import torch
+
 from benchmarks.datasets.cifar10 import load_cifar10
 from benchmarks.datasets.loader import PairedBatches
 from benchmarks.datasets.split import nb201_search_split, subsample
-
 from harness.config import RunConfig
 
 DATA_DIR_ENV = "NASH_DATA_DIR"

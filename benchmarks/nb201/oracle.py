@@ -1,51 +1,31 @@
-"""The NAS-Bench-201 tabular oracle: O(1) lookups of published results for all 15,625 cells.
+"""The NAS-Bench-201 / NATS-Bench tabular oracle: O(1) lookups of published results.
 
-Numpy only (no torch, no pandas) so that reports and the CLI can use it anywhere.
-
-Table file format, version 1 (`benchmarks/data/nb201_table.npz`, built by
-`scripts/build_nb201_table.py`; provenance in `benchmarks/data/NB201_TABLE.md`):
-a `np.savez_compressed` archive that loads with `allow_pickle=False`, holding
-- `op_indices`: uint8 (n, 6); row r is the cell with official index r, each value the op
-  index into `OPS` for one edge (official edge order). The embedded table has n = 15,625.
-- one float64 array of length n per available value, named
-  `col:<metric>/<dataset>/<split>/<epochs>/<seed>` with metric in `METRICS`, dataset in
-  `DATASETS`, split in `SPLITS`, epochs in `EPOCHS` and seed `mean` (mean over the seeds the
-  benchmark ran), `single` (one seed, which one is not recorded) or an integer seed (`777`).
-  Splits follow the benchmark: `valid` = x-valid; `test` = ori-test for cifar10 and
-  cifar10-valid and x-test for cifar100 and ImageNet16-120; cifar10 has only `test`.
-- `meta`: a 0-d unicode array holding JSON: `format_version`, `description`, `sources`,
-  `licence`, `columns` (name -> description), `column_sha256` (member name -> sha256 of its
-  raw little-endian bytes; checked when a column is first read) and `checksum_sha256` for the
-  whole table: sha256 over the bytes of `op_indices`, then for each column in sorted name
-  order its name in UTF-8, a NUL byte and its float64 bytes (`verify()` / `load(eager=True)`).
-Loading keeps the compressed file in memory and decompresses a column on first use, so a
-load takes ~2 ms and a query of a new column ~0.5 ms more; zip CRCs catch damaged bytes.
+Numpy only (no torch, no pandas) so that reports and the CLI can use it anywhere. A table holds
+one search space: the topology space (`tss`, the 15,625 NAS-Bench-201 cells; the embedded table)
+or the NATS-Bench size space (`sss`, 32,768 channel configurations, from `nash table build`).
+The file format is in `benchmarks.nb201.table_file`, the column vocabulary in
+`benchmarks.nb201.table_format`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
 import importlib.resources
-import io
-import json
 import os
 import threading
-import zipfile
-import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from benchmarks.errors import NashError
-from benchmarks.nb201.arch import NUM_ARCHS, NUM_EDGES, OPS, Nb201Arch, codes_from_op_indices
+from benchmarks.nb201.arch import Nb201Arch
+from benchmarks.nb201.size_arch import NatsSizeArch
+from benchmarks.nb201.table_file import fix_hint, load_table, save_table
 from benchmarks.nb201.table_format import (
-    _COLUMN_PREFIX,
     DATASETS,
-    FORMAT_VERSION,
+    EPOCHS_BY_SPACE,
     METRICS,
     ORACLE_ENV_VAR,
     SEED_POLICIES,
@@ -53,17 +33,20 @@ from benchmarks.nb201.table_format import (
     ArchLike,
     Key,
     column_name,
+    default_split,
     normalize_key,
     parse_column_name,
     table_checksum,
 )
+from benchmarks.nb201.table_space import table_space
 
 
 class Nb201Oracle:
-    """Published NAS-Bench-201 results, one float64 column per (metric, dataset, split, epochs, seed).
+    """Published results, one float64 column per (metric, dataset, split, epochs, seed).
 
-    Rows are official indexes. Architectures can be given as the official string, the
-    official index or an `Nb201Arch`. A table may hold fewer than 15,625 cells (tests).
+    Rows are official indexes. Architectures can be given as the official string, the official
+    index or an arch object of the table's space (`Nb201Arch` for tss, `NatsSizeArch` for sss).
+    A table may hold fewer rows than its space (tests). `meta["space"]` says which space (default tss).
     """
 
     def __init__(
@@ -74,17 +57,14 @@ class Nb201Oracle:
         *,
         source: str = "<in-memory table>",
     ) -> None:
-        ops = np.asarray(op_indices)
-        if ops.ndim != 2 or ops.shape[1] != NUM_EDGES or not 0 < len(ops) <= NUM_ARCHS:
-            raise NashError(f"op_indices must have shape (n, {NUM_EDGES}) with 0 < n <= {NUM_ARCHS}, got {ops.shape}")
-        if ops.min() < 0 or ops.max() >= len(OPS):
-            raise NashError(f"op_indices values must be op indices in [0, {len(OPS)})")
-        self._op_indices = ops.astype(np.uint8)
-        # code -> official index, -1 for cells this table does not hold: vectorised O(1) lookups.
-        self._index_of_code = np.full(NUM_ARCHS, -1, dtype=np.int64)
-        self._index_of_code[codes_from_op_indices(self._op_indices)] = np.arange(len(ops))
-        if np.count_nonzero(self._index_of_code >= 0) != len(ops):
-            raise NashError("op_indices holds the same architecture in more than one row")
+        self._meta = dict(meta or {})
+        self._space = table_space(self._meta.setdefault("space", "tss"))
+        self._op_indices = self._space.check_rows(op_indices)
+        # code -> official index, -1 for architectures this table does not hold: vectorised O(1) lookups.
+        self._index_of_code = np.full(self._space.num_archs, -1, dtype=np.int64)
+        self._index_of_code[self._space.codes(self._op_indices)] = np.arange(len(self._op_indices))
+        if np.count_nonzero(self._index_of_code >= 0) != len(self._op_indices):
+            raise NashError(f"{self._space.member} holds the same architecture in more than one row")
         for array in (self._op_indices, self._index_of_code):
             array.flags.writeable = False
         # None = not read yet: a loaded table decompresses a column on first use, so loading takes ~1 ms.
@@ -94,7 +74,6 @@ class Nb201Oracle:
         for key, values in columns.items():
             key = normalize_key(*key)
             self._columns[key] = self._frozen_column(key, values)
-        self._meta = dict(meta or {})
         self._strings: tuple[str, ...] | None = None
         self.source = source
 
@@ -104,6 +83,11 @@ class Nb201Oracle:
             raise NashError(f"column {column_name(key)} has shape {column.shape}, expected ({len(self)},)")
         column.flags.writeable = False
         return column
+
+    def _attach_reader(self, names: Mapping[Key, str], read_column: Callable[[Key], np.ndarray]) -> None:
+        """Used by `table_file.load_table`: these columns exist and are read on first use."""
+        self._columns = dict.fromkeys(names)
+        self._read_column = read_column
 
     def __getstate__(self) -> dict[str, Any]:  # picklable for process pools: read everything, drop the reader
         self.verify()
@@ -125,41 +109,11 @@ class Nb201Oracle:
         """Load a table file (None: the one embedded in the package); `eager` reads and verifies all columns now."""
         if path is None:
             with importlib.resources.as_file(importlib.resources.files("benchmarks") / "data" / TABLE_FILE) as p:
-                oracle = cls._load_file(Path(p))
+                oracle = load_table(cls, Path(p))
         else:
-            oracle = cls._load_file(Path(path))
+            oracle = load_table(cls, Path(path))
         if eager:
             oracle.verify()
-        return oracle
-
-    @classmethod
-    def _load_file(cls, path: Path) -> Nb201Oracle:
-        if not path.is_file():
-            raise NashError(f"NAS-Bench-201 table {path} not found; {_fix(path)}")
-        with _table_errors(path):
-            # The whole (compressed) file in memory: no open handle, columns decompressed on demand.
-            data = path.read_bytes()
-            if not data.startswith(b"PK"):  # else np.load's message would suggest unpickling it
-                raise NashError("it is not a .npz archive")
-            archive = np.load(io.BytesIO(data), allow_pickle=False)
-            meta = json.loads(str(archive["meta"][()]))
-            if meta.get("format_version") != FORMAT_VERSION:
-                raise NashError(f"format_version {meta.get('format_version')!r}, expected {FORMAT_VERSION}")
-            sums = meta.get("column_sha256", {})
-            if _sha256(archive["op_indices"]) != sums.get("op_indices"):
-                raise NashError("op_indices do not match the checksum in its meta")
-            oracle = cls(archive["op_indices"], {}, meta, source=str(path))
-            names = {parse_column_name(n): n for n in archive.files if n.startswith(_COLUMN_PREFIX)}
-
-        def read_column(key: Key) -> np.ndarray:
-            with _table_errors(path):
-                column = archive[names[key]]
-                if _sha256(column) != sums.get(names[key]):
-                    raise NashError(f"column {names[key]} does not match the checksum in its meta")
-                return column
-
-        oracle._columns = dict.fromkeys(names)
-        oracle._read_column = read_column
         return oracle
 
     def verify(self) -> None:
@@ -167,23 +121,12 @@ class Nb201Oracle:
         for key in self._columns:
             self._materialise(key)
         expected = self._meta.get("checksum_sha256")
-        if expected is not None and table_checksum(self._op_indices, self._columns) != expected:
-            raise NashError(f"NAS-Bench-201 table {self.source} does not match its checksum; {_fix(self.source)}")
+        if expected is not None and table_checksum(self._op_indices, self._columns, self.space) != expected:
+            raise NashError(f"NAS-Bench-201 table {self.source} does not match its checksum; {fix_hint(self.source)}")
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write this table in the format above (meta gains format_version and checksum)."""
-        path = Path(path)
-        meta = {**self._meta, "format_version": FORMAT_VERSION}
-        arrays = {"op_indices": self._op_indices}
-        arrays.update({column_name(key): self._materialise(key) for key in sorted(self._columns)})
-        meta["checksum_sha256"] = table_checksum(self._op_indices, self._columns)
-        meta["column_sha256"] = {name: _sha256(array) for name, array in arrays.items()}
-        arrays["meta"] = np.array(json.dumps(meta, indent=1))
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as f:  # a file object: savez would otherwise append ".npz"
-            np.savez_compressed(f, **arrays)
-        tmp.replace(path)  # atomic: a reader never sees half a table
-        return path
+        """Write this table (meta gains format_version, space and checksums) through a temporary name."""
+        return save_table(self, Path(path))
 
     # ---- architectures ----
     def __len__(self) -> int:
@@ -194,25 +137,33 @@ class Nb201Oracle:
         return dict(self._meta)
 
     @property
+    def space(self) -> str:
+        """`tss` (topology, NAS-Bench-201 cells) or `sss` (NATS-Bench size space)."""
+        return self._space.name
+
+    @property
     def op_indices(self) -> np.ndarray:
-        """(n, 6) uint8, read-only; row = official index."""
+        """The architecture rows, read-only; row = official index. (n, 6) op indices for tss, (n, 5) channels
+        for sss."""
         return self._op_indices
 
     def index_of(self, arch: ArchLike) -> int:
-        """Official index of an official string, an index or an `Nb201Arch`."""
+        """Official index of an official string, an index or an arch object of this table's space."""
         if isinstance(arch, (int, np.integer)) and not isinstance(arch, bool):
             if not 0 <= arch < len(self):
                 raise NashError(f"architecture index {arch} out of range; valid indexes: 0 to {len(self) - 1}")
             return int(arch)
-        if isinstance(arch, str):
-            code = _code_of_string(arch)
-        elif isinstance(arch, Nb201Arch):
-            code = arch.code
-        else:
-            raise NashError(f"cannot look up {arch!r}: give an official string, an integer index or an Nb201Arch")
+        code = self._space.code_of(arch)
+        if code is None:
+            kind = self._space.arch_type.__name__
+            raise NashError(
+                f"cannot look up {arch!r} in a {self.space} table: "
+                f"give an official string, an integer index or a {kind}"
+            )
         index = int(self._index_of_code[code])
         if index < 0:
-            raise NashError(f"architecture {arch} is not in this table ({len(self)} of {NUM_ARCHS} cells)")
+            total = self._space.num_archs
+            raise NashError(f"architecture {arch} is not in this table ({len(self)} of {total} architectures)")
         return index
 
     def indices_of(self, archs: Sequence[ArchLike] | np.ndarray) -> np.ndarray:
@@ -224,13 +175,13 @@ class Nb201Oracle:
             return archs
         return np.fromiter((self.index_of(a) for a in archs), dtype=np.int64)
 
-    def arch_of(self, index: int) -> Nb201Arch:
-        return Nb201Arch.from_op_indices(self._op_indices[self.index_of(index)])
+    def arch_of(self, index: int) -> Nb201Arch | NatsSizeArch:
+        return self._space.arch_of_row(self._op_indices[self.index_of(index)])
 
     def arch_strings(self) -> list[str]:
         """Official strings for every row, in index order (built once, ~tens of ms)."""
         if self._strings is None:
-            self._strings = tuple(Nb201Arch.from_op_indices(row).to_string() for row in self._op_indices.tolist())
+            self._strings = tuple(self._space.arch_of_row(row).to_string() for row in self._op_indices.tolist())
         return list(self._strings)
 
     # ---- values ----
@@ -239,9 +190,23 @@ class Nb201Oracle:
         return sorted(self._columns, key=_display_order)
 
     def column(
-        self, *, dataset: str, split: str, epochs: int = 200, seed: int | str = "mean", metric: str = "accuracy"
+        self,
+        *,
+        dataset: str,
+        split: str | None = None,
+        epochs: int | None = None,
+        seed: int | str = "mean",
+        metric: str = "accuracy",
     ) -> np.ndarray:
-        """The read-only column for all rows; raises NashError naming what is available."""
+        """The read-only column for all rows; raises NashError naming what is available.
+
+        `epochs` defaults to the space's full budget (200 for tss, 90 for sss); `split` to `test`, or
+        `model` for params/flops/latency. NaN marks a cell the source did not run.
+        """
+        if epochs is None:
+            epochs = EPOCHS_BY_SPACE[self.space][0]
+        if split is None:
+            split = default_split(metric)
         column = self._columns.get((metric, dataset, split, epochs, seed))  # type: ignore[arg-type]
         if column is None:  # slow path: normalise ("200" -> 200, 777 -> "777"), read, or explain the miss
             key = normalize_key(metric, dataset, split, epochs, seed)
@@ -265,22 +230,30 @@ class Nb201Oracle:
         arch: ArchLike,
         *,
         dataset: str,
-        split: str,
-        epochs: int = 200,
+        split: str | None = None,
+        epochs: int | None = None,
         seed: int | str = "mean",
         metric: str = "accuracy",
     ) -> float:
         """One value, e.g. `query(arch, dataset="cifar10", split="test")` -> 94.37 for the best cell."""
+        epochs = EPOCHS_BY_SPACE[self.space][0] if epochs is None else epochs
+        split = default_split(metric) if split is None else split
         column = self.column(dataset=dataset, split=split, epochs=epochs, seed=seed, metric=metric)
-        return float(column[self.index_of(arch)])
+        value = float(column[self.index_of(arch)])
+        if value != value:  # NaN: the source has no result for this cell; say so rather than return NaN
+            raise NashError(
+                f"{metric} on {dataset} {split}, {epochs} epochs, seed {seed}: the source of this table "
+                f"({self.meta.get('source', {}).get('file', self.source)}) has no result for architecture {arch}"
+            )
+        return value
 
     def query_many(
         self,
         archs: Sequence[ArchLike] | np.ndarray,
         *,
         dataset: str,
-        split: str,
-        epochs: int = 200,
+        split: str | None = None,
+        epochs: int | None = None,
         seed: int | str = "mean",
         metric: str = "accuracy",
     ) -> np.ndarray:
@@ -294,7 +267,9 @@ class Nb201Oracle:
         if dataset == "cifar10" and split == "valid":
             text += "; cifar10 is trained on all 50k images and has only the test split"
             text += "; use dataset cifar10-valid for x-valid"
-        elif seed.isdigit():
+        elif epochs not in EPOCHS_BY_SPACE[self.space]:
+            text += f"; a {self.space} table has epochs {', '.join(map(str, EPOCHS_BY_SPACE[self.space]))}"
+        elif seed.isdigit() and not any(k[4].isdigit() for k in self._columns):
             text += "; per-seed results are not in this table: use seed mean (or single for one unnamed seed)"
         elif dataset in ("cifar100", "ImageNet16-120") and split == "valid" and epochs == 200:
             text += "; the sources of this table did not extract 200-epoch x-valid for this dataset: use epochs 12"
@@ -305,35 +280,8 @@ class Nb201Oracle:
 def _display_order(key: Key) -> tuple[int, int, int, int, int, str]:
     metric, dataset, split, epochs, seed = key
     policy = SEED_POLICIES.index(seed) if seed in SEED_POLICIES else len(SEED_POLICIES)
-    split_order = ("test", "valid", "train").index(split)  # the headline numbers first
+    split_order = ("test", "valid", "train", "valtest", "model").index(split)  # the headline numbers first
     return DATASETS.index(dataset), METRICS.index(metric), -epochs, split_order, policy, seed.zfill(12)
-
-
-def _sha256(array: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
-
-
-def _fix(path: Path | str) -> str:
-    return (
-        f"rebuild it with `python scripts/build_nb201_table.py --out {path}` (or reinstall nash), "
-        f"or pass another table with --oracle FILE / {ORACLE_ENV_VAR}"
-    )
-
-
-@contextlib.contextmanager
-def _table_errors(path: Path) -> Iterator[None]:
-    """Turn whatever a damaged file raises into one NashError naming the file and the fix."""
-    try:
-        yield
-    except (NashError, OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-        reason = str(exc).replace("\n", " ") or type(exc).__name__
-        raise NashError(f"NAS-Bench-201 table {path} is unreadable or corrupt ({reason}); {_fix(path)}") from exc
-
-
-@functools.lru_cache(maxsize=32768)
-def _code_of_string(text: str) -> int:
-    # Parsing is the slow part of a string lookup; searches ask for the same few cells repeatedly.
-    return Nb201Arch.from_string(text).code
 
 
 @functools.lru_cache(maxsize=4)
@@ -344,3 +292,8 @@ def _load_cached(path: str) -> Nb201Oracle:
 def default_oracle() -> Nb201Oracle:
     """The table named by $NASH_ORACLE, else the embedded one; loaded once per path and shared."""
     return _load_cached(os.environ.get(ORACLE_ENV_VAR, ""))
+
+
+def oracle_from(path: str | os.PathLike[str] | None) -> Nb201Oracle:
+    """The oracle a command should use: `--oracle PATH` if given, else `default_oracle()` ($NASH_ORACLE)."""
+    return Nb201Oracle.load(path) if path else default_oracle()
