@@ -1,0 +1,75 @@
+"""The NAS-Bench-201 `.pth` files (`NAS-Bench-201-v1_0-e61699.pth`, `NAS-Bench-201-v1_1-096897.pth`).
+
+One `torch.save`d dict: `meta_archs` (15,625 official strings), `arch2infos[index] =
+{'less': ArchResults state of the 12-epoch runs, 'full': state of the 200-epoch runs}` and
+`evaluated_indexes`. Read with `torch.load(weights_only=True)` and an explicit allow-list (numpy's
+scalar and dtype; dicts, lists and OrderedDicts are allowed by torch already), memory-mapped when
+the file is a zip-format checkpoint. torch is imported only here, when a `.pth` is converted.
+"""
+
+from __future__ import annotations
+
+import pickle
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.errors import NashError
+from benchmarks.official.nats_files import OfficialSource, check_meta_archs, drain
+from benchmarks.official.safe_pickle import ALLOWED
+
+_HP_OF = {"less": "12", "full": "200"}
+_GLOBAL = re.compile(r"GLOBAL ([\w.]+)")
+
+
+def _safe_globals() -> list[Any]:
+    scalar = ALLOWED[("numpy._core.multiarray", "scalar")]
+    # (object, "module.name") lets a file written under numpy 1 name the old module path.
+    return [np.dtype, (scalar, "numpy.core.multiarray.scalar"), (scalar, "numpy._core.multiarray.scalar")]
+
+
+def load_pth(path: Path) -> Any:
+    import torch  # lazily: the oracle and the NATS readers stay torch-free
+
+    if not path.is_file():
+        raise NashError(f"{path} not found")
+    try:
+        # mmap keeps tensor storages on disk; only zip-format checkpoints support it.
+        mmap = zipfile.is_zipfile(path)
+        with torch.serialization.safe_globals(_safe_globals()):
+            return torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
+    except pickle.UnpicklingError as exc:
+        found = _GLOBAL.search(str(exc))
+        if found:
+            raise NashError(
+                f"{path} asks to load {found[1]}, which a NAS-Bench-201 file never needs; refusing to read it"
+            ) from None
+        raise NashError(f"{path} is not a readable .pth file ({_first_line(exc)})") from None
+    except Exception as exc:  # noqa: BLE001 - torch.load on a damaged file raises many types
+        raise NashError(f"{path} is not a readable .pth file ({type(exc).__name__}: {_first_line(exc)})") from None
+
+
+def read_pth(path: Path) -> OfficialSource:
+    data = load_pth(path)
+    if not isinstance(data, dict) or not {"meta_archs", "arch2infos"} <= set(data):
+        raise NashError(f"{path} is not a NAS-Bench-201 file (expected 'meta_archs' and 'arch2infos')")
+    meta_archs = check_meta_archs(path, data["meta_archs"])
+    infos = data.pop("arch2infos")
+    if not isinstance(infos, dict):
+        raise NashError(f"{path}: 'arch2infos' is not a dict")
+    archs = ((index, _by_epochs(path, index, less_full)) for index, less_full in drain(path, infos, len(meta_archs)))
+    return OfficialSource(path, "nb201-pth", meta_archs, len(infos), archs)
+
+
+def _by_epochs(path: Path, index: int, less_full: dict[str, Any]) -> dict[str, Any]:
+    if not set(less_full) <= set(_HP_OF):
+        raise NashError(f"{path}: results of index {index} have keys {sorted(less_full)}, expected 'less'/'full'")
+    return {_HP_OF[name]: state for name, state in less_full.items()}
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0][:200] if lines else type(exc).__name__
