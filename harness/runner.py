@@ -12,6 +12,7 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
+from benchmarks.errors import NashError
 from benchmarks.nb201.oracle import Nb201Oracle, default_oracle
 from benchmarks.nb201.space import Nb201Space
 from benchmarks.registry import Benchmark, get_benchmark
@@ -70,6 +71,11 @@ def run_search(
     started = time.perf_counter()
     try:
         oracle = oracle or default_oracle()
+        if benchmark.oracle_metrics and oracle.space != "tss":
+            raise NashError(
+                f"{config.benchmark} is judged in the NAS-Bench-201 topology space, but the oracle "
+                f"{oracle.source} is a {oracle.space} table; pass a tss table with --oracle or NASH_ORACLE"
+            )
         facts["oracle"] = {"source": str(oracle.source), "checksum_sha256": oracle.meta.get("checksum_sha256")}
         rows = _search(config, benchmark, run_dir, progress, oracle, facts)
     except BaseException as err:

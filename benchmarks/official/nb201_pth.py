@@ -28,7 +28,15 @@ _GLOBAL = re.compile(r"GLOBAL ([\w.]+)")
 def _safe_globals() -> list[Any]:
     scalar = ALLOWED[("numpy._core.multiarray", "scalar")]
     # (object, "module.name") lets a file written under numpy 1 name the old module path.
-    return [np.dtype, (scalar, "numpy.core.multiarray.scalar"), (scalar, "numpy._core.multiarray.scalar")]
+    # Under numpy 2 a dtype unpickles as an instance of its own class (np.dtypes.Float64DType, ...),
+    # which torch's BUILD check wants allow-listed as well; under numpy 1 these are all np.dtype.
+    dtype_classes = {type(np.dtype(code)) for code in ("f8", "f4", "i8", "i4")}
+    return [
+        np.dtype,
+        *dtype_classes,
+        (scalar, "numpy.core.multiarray.scalar"),
+        (scalar, "numpy._core.multiarray.scalar"),
+    ]
 
 
 def load_pth(path: Path) -> Any:
