@@ -33,6 +33,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    from benchmarks.nb201.oracle import Nb201Oracle
     from benchmarks.official.convert import convert
 
     out: Path = args.out
@@ -43,6 +44,7 @@ def run_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     table = convert(args.source, progress=not args.no_progress)
     table.save(out)  # through a temporary name: a failure leaves no partial file
+    table = Nb201Oracle.load(out, eager=True)  # read back and verify: what is reported is what was written
     meta = table.meta
     size = out.stat().st_size / 2**20
     print(

@@ -76,7 +76,7 @@ def convert(path: Path, *, progress: bool = False) -> Nb201Oracle:
     space = _space_of(source)
     rows = np.array([space.row_of_string(text) for text in source.meta_archs], dtype=np.uint8)
     sink = ColumnSink(len(rows))
-    for index, by_hp in tqdm(
+    for index, where, by_hp in tqdm(
         source.archs,
         total=source.count,
         desc=f"converting {path.name}",
@@ -84,7 +84,7 @@ def convert(path: Path, *, progress: bool = False) -> Nb201Oracle:
         disable=not progress,
         mininterval=0.5,
     ):
-        _add_architecture(sink, space, source, index, by_hp)
+        _add_architecture(sink, space, source.meta_archs, index, where, by_hp)
         del by_hp  # the source's copy is gone already (see nats_files.drain); drop ours too
     if not sink.columns:
         raise NashError(f"{path} holds no results")
@@ -123,8 +123,9 @@ def _version_of(name: str) -> str | None:
     return found[0] if found else None
 
 
-def _add_architecture(sink: ColumnSink, space: TableSpace, source: OfficialSource, index: int, by_hp: Any) -> None:
-    where = f"{source.path} (architecture {index})"
+def _add_architecture(
+    sink: ColumnSink, space: TableSpace, meta_archs: list[str], index: int, where: str, by_hp: Any
+) -> None:
     for hp, state in by_hp.items():
         epochs = int(hp) if isinstance(hp, str) and hp.isdigit() else None
         if epochs not in EPOCHS_BY_SPACE[space.name]:
@@ -134,9 +135,9 @@ def _add_architecture(sink: ColumnSink, space: TableSpace, source: OfficialSourc
             )
         if not isinstance(state, dict) or not {"arch_str", "all_results", "dataset_seed"} <= set(state):
             raise NashError(f"{where}: results for {hp} epochs are not an ArchResults state; wrong file?")
-        if state["arch_str"] != source.meta_archs[index]:
+        if state["arch_str"] != meta_archs[index]:
             raise NashError(
-                f"{where}: holds {state['arch_str']!r}, but index {index} is {source.meta_archs[index]!r}; "
+                f"{where}: holds {state['arch_str']!r}, but index {index} is {meta_archs[index]!r}; "
                 "is this file from another benchmark?"
             )
         for dataset, seeds in state["dataset_seed"].items():

@@ -33,7 +33,7 @@ class OfficialSource:
     layout: str  # "nats-simple-dir", "nats-archive" or "nb201-pth"
     meta_archs: list[str]
     count: int  # architectures with results
-    archs: Iterator[tuple[int, dict[str, Any]]]  # (official index, {hp: ArchResults state})
+    archs: Iterator[tuple[int, str, dict[str, Any]]]  # (official index, where it came from, {hp: ArchResults state})
 
 
 def check_meta_archs(path: Path, meta_archs: Any) -> list[str]:
@@ -57,14 +57,14 @@ def read_simple_dir(path: Path) -> OfficialSource:
     return OfficialSource(path, "nats-simple-dir", meta_archs, len(files), _dir_archs(files, len(meta_archs)))
 
 
-def _dir_archs(files: list[tuple[int, Path]], total: int) -> Iterator[tuple[int, dict[str, Any]]]:
+def _dir_archs(files: list[tuple[int, Path]], total: int) -> Iterator[tuple[int, str, dict[str, Any]]]:
     for index, file in files:
         if index >= total:
             raise NashError(f"{file} names index {index}, but the meta file lists {total} architectures")
         results = load_bz2_pickle(file)
         if not isinstance(results, dict):
             raise NashError(f"{file} is not a NATS-Bench architecture file (expected {{hp: results}})")
-        yield index, results
+        yield index, str(file), results
 
 
 def read_archive(path: Path) -> OfficialSource:
@@ -78,7 +78,7 @@ def read_archive(path: Path) -> OfficialSource:
     return OfficialSource(path, "nats-archive", meta_archs, len(infos), drain(path, infos, len(meta_archs)))
 
 
-def drain(path: Path, infos: dict[Any, Any], total: int) -> Iterator[tuple[int, dict[str, Any]]]:
+def drain(path: Path, infos: dict[Any, Any], total: int) -> Iterator[tuple[int, str, dict[str, Any]]]:
     """Hand out `infos` in index order, deleting each entry so its memory goes once it is converted."""
     for index in sorted(infos):
         if not isinstance(index, int) or not 0 <= index < total:
@@ -86,4 +86,4 @@ def drain(path: Path, infos: dict[Any, Any], total: int) -> Iterator[tuple[int, 
         results = infos.pop(index)
         if not isinstance(results, dict):
             raise NashError(f"{path}: results for index {index} are not a dict of epoch budgets")
-        yield index, results
+        yield index, f"{path} (architecture {index})", results

@@ -68,13 +68,13 @@ def read_pth(path: Path) -> OfficialSource:
     infos = data.pop("arch2infos")
     if not isinstance(infos, dict):
         raise NashError(f"{path}: 'arch2infos' is not a dict")
-    archs = ((index, _by_epochs(path, index, less_full)) for index, less_full in drain(path, infos, len(meta_archs)))
+    archs = ((i, where, _by_epochs(where, results)) for i, where, results in drain(path, infos, len(meta_archs)))
     return OfficialSource(path, "nb201-pth", meta_archs, len(infos), archs)
 
 
-def _by_epochs(path: Path, index: int, less_full: dict[str, Any]) -> dict[str, Any]:
+def _by_epochs(where: str, less_full: dict[str, Any]) -> dict[str, Any]:
     if not set(less_full) <= set(_HP_OF):
-        raise NashError(f"{path}: results of index {index} have keys {sorted(less_full)}, expected 'less'/'full'")
+        raise NashError(f"{where}: results have keys {sorted(map(str, less_full))}, expected 'less'/'full'")
     return {_HP_OF[name]: state for name, state in less_full.items()}
 
 
