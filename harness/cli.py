@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 
 from benchmarks.errors import NashError
+from harness.interrupt import RunInterrupted, install_sigterm_handler
 
 
 def _add_search(sub) -> None:
@@ -73,21 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _interrupt_on_sigterm(_signum, _frame) -> None:
-    # A batch scheduler's SIGTERM unwinds like Ctrl-C, so the run is recorded as interrupted.
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+    install_sigterm_handler()
     try:
         return int(args.func(args) or 0)
     except NashError as err:
         print(f"nash: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, RunInterrupted):
         print("nash: interrupted", file=sys.stderr)
         return 130
 

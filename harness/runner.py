@@ -27,6 +27,7 @@ from harness.environment import (
     seed_everything,
     versions,
 )
+from harness.interrupt import raise_if_stop_requested
 from harness.store import EPOCHS_FILE, RUN_FILE, prepare_run_dir, write_epochs, write_json
 from searchers.base import StepStats
 from searchers.registry import get_searcher
@@ -130,6 +131,7 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         for train_batch, val_batch in batches.epoch():
             sums.add(searcher.step(train_batch, val_batch))
             bar.update(1)
+            raise_if_stop_requested()
         row = _epoch_row(config, epoch, searcher, sums, oracle, benchmark)
         row["epoch_seconds"] = time.perf_counter() - epoch_start
         row["peak_mem_mb"] = peak_memory_mb(device)

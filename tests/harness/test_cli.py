@@ -139,5 +139,6 @@ def test_sigterm_marks_the_run_interrupted(tmp_path):
     time.sleep(2)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130 and "Traceback" not in stderr
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
     assert json.loads(run_file.read_text())["status"] == "interrupted"
