@@ -42,8 +42,9 @@ def read_imagenet16_120(folder: str | os.PathLike[str]) -> tuple[ImageSet, Image
     """(train ~151.7k, test 6k) of ImageNet16-120, images (N, 16, 16, 3)."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise NashError(f"ImageNet16 folder {folder} does not exist; it needs {', '.join(TRAIN_FILES[:1])}..10 "
-                        f"and val_data; {_FIX}")
+        raise NashError(
+            f"ImageNet16 folder {folder} does not exist; it needs {', '.join(TRAIN_FILES[:1])}..10 and val_data; {_FIX}"
+        )
     classes = tuple(f"class{c:03d}" for c in range(1, NUM_CLASSES + 1))  # the pickles carry no class names
     parts = [read_imagenet16_file(folder / name) for name in TRAIN_FILES]
     train = ImageSet(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), classes)
