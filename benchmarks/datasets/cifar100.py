@@ -3,7 +3,7 @@
 NAS-Bench-201 trains on the 50k train set and splits the 10k test set into two halves, x-valid
 and x-test (search: architecture on x-valid; report x-valid / x-test). Its official index lists
 (`cifar100-test-split.txt`) are used when that file is in the folder; otherwise
-`split.test_halves` cuts every class in half by a fixed shuffle. That split is ours: same sizes
+`split.xvalid_xtest_halves` cuts every class in half by a fixed shuffle. That split is ours: same sizes
 and class balance as the official one, but not the same images, so an x-valid accuracy
 measured on it is not the table's x-valid.
 """
@@ -17,7 +17,7 @@ import numpy as np
 
 from benchmarks.datasets.images import ImageSet
 from benchmarks.datasets.safe_pickle import int_labels, load_dict_pickle, uint8_rows
-from benchmarks.datasets.split import read_split_file, test_halves
+from benchmarks.datasets.split import read_split_file, xvalid_xtest_halves
 from benchmarks.errors import NashError
 
 FOLDER = "cifar-100-python"
@@ -59,4 +59,4 @@ def cifar100_test_halves(folder: str | os.PathLike[str], labels: np.ndarray, see
     for candidate in (folder / SPLIT_FILE, folder / FOLDER / SPLIT_FILE):
         if candidate.is_file():
             return read_split_file(candidate, len(labels))
-    return test_halves(labels, seed)
+    return xvalid_xtest_halves(labels, seed)

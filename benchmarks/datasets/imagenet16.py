@@ -4,7 +4,7 @@ The folder (NB201 calls it `ImageNet16`) holds the pickles `train_data_batch_1` 
 `val_data` of the downsampled ImageNet release (Chrabaszcz et al., 2017): dicts with `data`
 (N, 768) uint8 rows, channel-planar (R plane, G plane, B plane, each 16x16 row-major), and
 `labels` 1..1000. NB201 keeps labels 1..120 and uses 0..119. `val_data` is the test set that
-NB201 cuts into x-valid / x-test (see `split.test_halves`, `cifar100.py` for the caveat).
+NB201 cuts into x-valid / x-test (see `split.xvalid_xtest_halves`, `cifar100.py` for the caveat).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 
 from benchmarks.datasets.images import ImageSet
 from benchmarks.datasets.safe_pickle import int_labels, load_dict_pickle, uint8_rows
-from benchmarks.datasets.split import read_split_file, test_halves
+from benchmarks.datasets.split import read_split_file, xvalid_xtest_halves
 from benchmarks.errors import NashError
 
 FOLDER = "ImageNet16"
@@ -58,4 +58,4 @@ def read_imagenet16_120(folder: str | os.PathLike[str]) -> tuple[ImageSet, Image
 def imagenet16_test_halves(folder: str | os.PathLike[str], labels: np.ndarray, seed: int = 0):
     """(x-valid, x-test) indices into the 120-class test set: the official file when present, else ours."""
     path = Path(folder) / SPLIT_FILE
-    return read_split_file(path, len(labels)) if path.is_file() else test_halves(labels, seed)
+    return read_split_file(path, len(labels)) if path.is_file() else xvalid_xtest_halves(labels, seed)

@@ -61,7 +61,7 @@ def subsample(labels: np.ndarray, per_class: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.concatenate(chosen)).astype(np.int64)
 
 
-def test_halves(labels: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def xvalid_xtest_halves(labels: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(x-valid, x-test) indices of a test set (CIFAR-100, ImageNet16-120): every class cut in half by a shuffle.
 
     Our stand-in for NB201's official index lists: same sizes and per-class balance, different images.
