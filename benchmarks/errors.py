@@ -6,3 +6,10 @@ class NashError(Exception):
 
     The CLI prints the message on one line and exits non-zero, without a traceback.
     """
+
+
+def error_reason(exc: BaseException) -> str:
+    """A low-level exception as one short line for a NashError message."""
+    if type(exc).__name__ == "UnidentifiedImageError":  # Pillow's text is a BytesIO repr, useless to a user
+        return "not an image Pillow can identify"
+    return " ".join(f"{type(exc).__name__}: {exc}".split())

@@ -38,7 +38,9 @@ class Profile:
     network: dict[str, Any]
     train: dict[str, Any]
     epochs: dict[str, int]  # per searcher; "default" for the others
-    data: dict[str, Any]  # source: "embedded" | "full"; train_per_class: None = all
+    # source: "embedded" (CIFAR-10 subset unless data is given) | "full" (needs the dataset on disk);
+    # train_per_class / arch_per_class: class-balanced subsamples, None = all.
+    data: dict[str, Any]
     searcher_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per searcher, over its defaults
 
     def epochs_for(self, searcher: str) -> int:
@@ -116,7 +118,52 @@ _NB201_CIFAR10 = Benchmark(
     },
 )
 
-BENCHMARKS: dict[str, Benchmark] = {b.name: b for b in (_NB201_CIFAR10,)}
+
+def _nb201_test_halves_benchmark(name: str, dataset: str, classes: int, images: str, per_class: int) -> Benchmark:
+    """NB201 on CIFAR-100 / ImageNet16-120: weights on the train set, α on the x-valid half of the test set."""
+    return Benchmark(
+        name=name,
+        space="nb201",
+        dataset=dataset,
+        num_classes=classes,
+        backend="oracle",
+        description=f"NAS-Bench-201 cell searched on {dataset} ({images}): weights on the train set, "
+        "architecture on the x-valid half of the test set; cells judged by the NB201 table",
+        oracle_metrics=(
+            OracleMetric(dataset, "test"),
+            OracleMetric(dataset, "valid", epochs=12),  # the table has no 200-epoch x-valid for this dataset
+            OracleMetric("cifar10", "test"),
+        ),
+        headline=OracleMetric(dataset, "test"),
+        profiles={
+            "paper": Profile(
+                name="paper",
+                description=f"NAS-Bench-201 search setting: C=16, N=5, {images}, the whole train set for "
+                "weights and the whole x-valid half for α; DARTS 50 epochs, GDAS 250; needs the dataset",
+                network={"channels": 16, "cells_per_stage": 5, "affine": False},
+                train=dict(_NB201_TRAIN),
+                epochs={"default": 50, "darts": 50, "gdas": 250},
+                data={"source": "full", "train_per_class": None, "arch_per_class": None},
+            ),
+            "quick": Profile(
+                name="quick",
+                description=f"same code scaled for 2 CPU cores: C=8, N=1, {per_class} train and {per_class} "
+                f"x-valid images per class; DARTS 5 epochs, GDAS 20; arch lr 1e-2; needs the dataset "
+                "(nothing of it ships with nash)",
+                network={"channels": 8, "cells_per_stage": 1, "affine": False},
+                train={**_NB201_TRAIN, "arch_lr": 1e-2},
+                epochs={"default": 10, "darts": 5, "gdas": 20},
+                data={"source": "full", "train_per_class": per_class, "arch_per_class": per_class},
+            ),
+        },
+    )
+
+
+# Quick subsets: 25 x 100 classes and 20 x 120 classes ~ the 2,500-image halves of the CIFAR-10 quick profile.
+_NB201_CIFAR100 = _nb201_test_halves_benchmark("nb201-cifar100", "cifar100", 100, "32x32", 25)
+_NB201_IMAGENET16 = _nb201_test_halves_benchmark("nb201-imagenet16", "ImageNet16-120", 120, "16x16", 20)
+
+BENCHMARKS: dict[str, Benchmark] = {b.name: b for b in (_NB201_CIFAR10, _NB201_CIFAR100, _NB201_IMAGENET16)}
 
 
 def get_benchmark(name: str) -> Benchmark:

@@ -17,7 +17,10 @@ def _add_search(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="runs", help="results folder; the run goes to <out>/<run id>/")
     p.add_argument("--epochs", type=int, default=None, help="override the profile's number of search epochs")
-    p.add_argument("--data", default=None, help="CIFAR-10 on disk (else $NASH_DATA_DIR, else embedded subset)")
+    p.add_argument(
+        "--data", default=None, help="the benchmark's dataset itself on disk (for CIFAR-10 also $NASH_DATA_DIR)"
+    )
+    _add_data_root(p)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--oracle", default=None, help="tabular oracle file (from `nash table build`); else $NASH_ORACLE")
     p.add_argument(
@@ -33,6 +36,16 @@ def _add_search(sub) -> None:
     p.set_defaults(func=_run_search)
 
 
+def _add_data_root(p) -> None:
+    p.add_argument(
+        "--data-root",
+        default=None,
+        metavar="DIR",
+        help="folder of datasets: cifar-10-batches-py, cifar-100-python, svhn, ImageNet16, imagenet, fashion-mnist "
+        "(else $NASH_DATA_ROOT; layout in docs/DATA.md)",
+    )
+
+
 def _run_search(args) -> int:
     from harness.commands import search_command
 
@@ -40,9 +53,13 @@ def _run_search(args) -> int:
 
 
 def _add_demo(sub) -> None:
-    p = sub.add_parser("demo", help="every searcher on nb201-cifar10, quick profile, embedded data")
+    p = sub.add_parser(
+        "demo",
+        help="every searcher on nb201-cifar10, quick profile (embedded data unless a data root has CIFAR-10)",
+    )
     p.add_argument("--out", default="runs/demo", help="results folder (finished demo runs are replaced)")
     p.add_argument("--seed", type=int, default=0)
+    _add_data_root(p)
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=_run_demo)
 

@@ -7,7 +7,6 @@ from pathlib import Path
 from benchmarks.nb201.oracle import Nb201Oracle
 from benchmarks.registry import BENCHMARKS
 from harness.config import apply_overrides, resolve_config
-from harness.data import resolve_data_source
 from harness.runner import run_search
 from reports.summary import format_table, summarize_runs
 from searchers.registry import DESCRIPTIONS, SEARCHERS
@@ -22,7 +21,8 @@ def search_command(args) -> int:
         args.profile,
         args.seed,
         epochs=args.epochs,
-        data=resolve_data_source(args.data),
+        data=args.data,
+        data_root=args.data_root,
         device=args.device,
     )
     config = apply_overrides(config, args.overrides)
@@ -34,11 +34,15 @@ def search_command(args) -> int:
 
 
 def demo_command(args) -> int:
-    """Each registered searcher on the demo benchmark, quick profile, embedded data."""
+    """Each registered searcher on the demo benchmark, quick profile; CIFAR-10 from the data root when it has one."""
     summaries, row_sets = [], []
     for name in SEARCHERS:
-        config = resolve_config(DEMO_BENCHMARK, name, "quick", args.seed)
-        print(f"searching {DEMO_BENCHMARK} with {name} ({config.train.epochs} epochs, quick profile) ...", flush=True)
+        config = resolve_config(DEMO_BENCHMARK, name, "quick", args.seed, data_root=args.data_root)
+        data = "embedded CIFAR-10 subset" if config.data.source == "embedded" else config.data.source
+        print(
+            f"searching {DEMO_BENCHMARK} with {name} ({config.train.epochs} epochs, quick profile, data: {data}) ...",
+            flush=True,
+        )
         result = run_search(config, Path(args.out), overwrite=True, progress=not args.no_progress)
         summaries.append(result.summary)
         row_sets.append(result.rows)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from benchmarks.datasets.catalog import find_in_root, get_dataset, missing_dataset_message
 from benchmarks.errors import NashError
 from benchmarks.registry import get_benchmark, get_profile
 from searchers.base import TrainConfig
@@ -19,10 +21,15 @@ class NetworkConfig:
     affine: bool = False
 
 
+DATA_DIR_ENV = "NASH_DATA_DIR"  # CIFAR-10 only (kept from before data roots existed)
+DATA_ROOT_ENV = "NASH_DATA_ROOT"
+
+
 @dataclass(frozen=True)
 class DataConfig:
-    source: str = "embedded"  # "embedded" (shipped subset) or a path to CIFAR-10 on disk
+    source: str = "embedded"  # "embedded" (shipped CIFAR-10 subset) or the path of the benchmark's dataset
     train_per_class: int | None = None  # class-balanced subsample of the train set; None = all
+    arch_per_class: int | None = None  # same for the arch half (x-valid) of CIFAR-100 / ImageNet16; None = all
     split_seed: int = 0  # the weight/arch split is fixed by this, not by the run seed
     augment: bool = True
 
@@ -96,6 +103,29 @@ def _coerce(assignment: str, current: Any, text: str) -> Any:
     return text
 
 
+def resolve_data_source(dataset: str, data: str | None, data_root: str | None, needs_full: bool) -> str:
+    """Where the benchmark's dataset is read from: a path, or "embedded" (CIFAR-10 quick runs only).
+
+    Order: --data (the dataset itself); for CIFAR-10, $NASH_DATA_DIR; the dataset's folder under
+    --data-root or $NASH_DATA_ROOT; for a CIFAR-10 run that does not need the full set, the
+    embedded subset. Anything else is the one-line missing-dataset error.
+    """
+    if data:
+        return data
+    if dataset == "cifar10" and os.environ.get(DATA_DIR_ENV):
+        return os.environ[DATA_DIR_ENV]
+    root = data_root or os.environ.get(DATA_ROOT_ENV) or None
+    found = find_in_root(dataset, root) if root else None
+    if found is not None:
+        return str(found)
+    if dataset == "cifar10" and not needs_full:
+        return "embedded"
+    message = missing_dataset_message(dataset, root)
+    if dataset == "cifar10":
+        message += "; or pass --data PATH (a cifar-10-batches-py folder or the CIFAR-10 JPEG tarballs)"
+    raise NashError(message)
+
+
 def resolve_config(
     benchmark: str,
     searcher: str,
@@ -104,12 +134,13 @@ def resolve_config(
     *,
     epochs: int | None = None,
     data: str | None = None,
+    data_root: str | None = None,
     device: str = "auto",
 ) -> RunConfig:
     """Merge the benchmark's profile with the searcher's defaults and explicit choices.
 
-    `data` names CIFAR-10 on disk; without it the `quick` profile uses the embedded subset
-    and the `paper` profile asks for the full data set.
+    `data` is the benchmark's dataset on disk, `data_root` a folder of datasets (docs/DATA.md);
+    see `resolve_data_source` for the order. Only CIFAR-10 quick runs fall back to the embedded subset.
     """
     bench = get_benchmark(benchmark)
     prof = get_profile(bench, profile)
@@ -124,11 +155,8 @@ def resolve_config(
     n_epochs = prof.epochs_for(searcher) if epochs is None else epochs
     if n_epochs < 1:
         raise NashError(f"--epochs must be at least 1, got {n_epochs}")
-    if data is None and prof.data["source"] != "embedded":
-        raise NashError(
-            f"the {profile!r} profile of {benchmark} needs the full CIFAR-10 training set: pass --data PATH "
-            "(a cifar-10-batches-py folder or a folder with the CIFAR-10 JPEG tarballs) or set NASH_DATA_DIR"
-        )
+    get_dataset(bench.dataset)
+    source = resolve_data_source(bench.dataset, data, data_root, needs_full=prof.data["source"] != "embedded")
     return RunConfig(
         benchmark=benchmark,
         searcher=searcher,
@@ -136,7 +164,11 @@ def resolve_config(
         seed=seed,
         network=NetworkConfig(**prof.network),
         train=TrainConfig(epochs=n_epochs, **prof.train),
-        data=DataConfig(source=data or "embedded", train_per_class=prof.data["train_per_class"]),
+        data=DataConfig(
+            source=source,
+            train_per_class=prof.data["train_per_class"],
+            arch_per_class=prof.data.get("arch_per_class"),
+        ),
         searcher_options=dataclasses.asdict(searcher_cls.options_type(**prof.options_for(searcher))),
         device=device,
     )

@@ -5,15 +5,14 @@ Only numpy, Pillow and the standard library: `reports`-style tools can read data
 
 from __future__ import annotations
 
-import io
 import os
-import pickle
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks.datasets.images import ImageSet
-from benchmarks.datasets.jpeg_tarball import BATCHES_DIR, error_reason, read_jpeg_splits, read_jpeg_tarball
+from benchmarks.datasets.jpeg_tarball import BATCHES_DIR, read_jpeg_splits, read_jpeg_tarball
+from benchmarks.datasets.safe_pickle import int_labels, load_dict_pickle, uint8_rows
 from benchmarks.errors import NashError
 
 EMBEDDED_SUBSET = Path(__file__).resolve().parents[1] / "data" / "cifar10_subset.tar.gz"
@@ -28,73 +27,20 @@ _LAYOUTS = (
 
 # --- python pickle batches ---
 
-# The batches were pickled by Python 2 with numpy arrays inside: rebuilding them needs exactly these globals.
-# Both numpy module spellings map to the live function, so numpy>=2 never imports the deprecated numpy.core.
-_RECONSTRUCT = np.ndarray((0,), np.uint8).__reduce_ex__(2)[0]
-_ALLOWED_GLOBALS = {
-    ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
-    ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
-    ("numpy", "ndarray"): np.ndarray,
-    ("numpy", "dtype"): np.dtype,
-}
-
-
-class _BatchUnpickler(pickle.Unpickler):
-    """Refuses every global outside the allow-list: a user file must not be able to run code."""
-
-    def __init__(self, file: io.BufferedIOBase, path: Path) -> None:
-        super().__init__(file, encoding="bytes")  # Python 2 str -> bytes, as in the official loading snippet
-        self._path = path
-
-    def find_class(self, module: str, name: str) -> object:
-        found = _ALLOWED_GLOBALS.get((module, name))
-        if found is None:
-            raise NashError(
-                f"{self._path}: refusing to unpickle {module}.{name}; a CIFAR-10 batch holds only numpy arrays, "
-                f"lists and strings, so this is not a genuine batch file: re-download CIFAR-10 (python), {_DOWNLOAD}"
-            )
-        return found
+_FIX = f"re-extract cifar-10-python.tar.gz from {_DOWNLOAD}"
+_MISSING = f"a {BATCHES_DIR} folder needs data_batch_1..5, test_batch and batches.meta; {_FIX}"
 
 
 def _load_pickle(path: Path) -> dict[bytes, object]:
-    if not path.is_file():
-        raise NashError(
-            f"{path} is missing: a {BATCHES_DIR} folder needs data_batch_1..5, test_batch and batches.meta; "
-            f"re-extract cifar-10-python.tar.gz from {_DOWNLOAD}"
-        )
-    try:
-        with path.open("rb") as f:
-            obj = _BatchUnpickler(f, path).load()
-    except NashError:
-        raise
-    except Exception as exc:  # a truncated/corrupt pickle fails in many ways (EOF, bad opcode, bad array state)
-        raise NashError(
-            f"{path} is not a readable CIFAR-10 pickle ({error_reason(exc)}); "
-            f"re-extract cifar-10-python.tar.gz from {_DOWNLOAD}"
-        ) from None
-    if not isinstance(obj, dict):
-        raise NashError(f"{path} holds a {type(obj).__name__}, expected a CIFAR-10 batch dict; re-extract it")
-    return {(k.encode() if isinstance(k, str) else k): v for k, v in obj.items()}
+    return load_dict_pickle(path, "CIFAR-10 pickle", _MISSING if not path.is_file() else _FIX)
 
 
 def _read_batch(path: Path, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
     batch = _load_pickle(path)
-    data, labels = batch.get(b"data"), batch.get(b"labels")
-    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
-        got = f"{data.shape} {data.dtype}" if isinstance(data, np.ndarray) else type(data).__name__
-        raise NashError(f"{path}: expected b'data' as an (N, 3072) uint8 array, got {got}; re-extract the file")
-    try:
-        label_array = np.asarray(labels, dtype=np.int64)
-    except (TypeError, ValueError):
-        label_array = np.empty(0, dtype=np.int64)
-    if label_array.shape != (data.shape[0],) or (
-        label_array.size and not 0 <= label_array.min() <= label_array.max() < num_classes
-    ):
-        raise NashError(
-            f"{path}: expected b'labels' as {data.shape[0]} integers in [0, {num_classes}); re-extract the file"
-        )
+    data = uint8_rows(batch, b"data", 3 * 32 * 32, path, _FIX)
+    labels = int_labels(batch, b"labels", data.shape[0], 0, num_classes, path, _FIX)
     images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)  # channel-planar R, G, B -> NHWC
-    return images, label_array
+    return images, labels
 
 
 def _read_meta(path: Path) -> tuple[str, ...]:

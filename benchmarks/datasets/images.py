@@ -1,4 +1,4 @@
-"""A labelled set of 32x32 RGB images held as plain numpy arrays (no torch)."""
+"""A labelled set of images held as plain numpy arrays (no torch): in memory or memory-mapped."""
 
 from __future__ import annotations
 
@@ -23,7 +23,10 @@ CIFAR10_CLASSES: tuple[str, ...] = (
 # eq=False: the generated __eq__ would compare arrays element-wise and fail on truth-testing.
 @dataclass(frozen=True, eq=False)
 class ImageSet:
-    """`images` (N, 32, 32, 3) uint8 RGB, `labels` (N,) int64 indexes into `classes`."""
+    """`images` (N, H, W, C) uint8 with C = 1 (grey) or 3 (RGB), `labels` (N,) int64 indexes into `classes`.
+
+    `images` may be an `np.memmap` (the ImageNet cache); `subset` then copies only the chosen rows.
+    """
 
     images: np.ndarray
     labels: np.ndarray
@@ -31,8 +34,8 @@ class ImageSet:
 
     def __post_init__(self) -> None:
         # Programming errors, not user errors: the readers validate user files before building a set.
-        if self.images.ndim != 4 or self.images.shape[1:] != (32, 32, 3) or self.images.dtype != np.uint8:
-            raise ValueError(f"images must be (N, 32, 32, 3) uint8, got {self.images.shape} {self.images.dtype}")
+        if self.images.ndim != 4 or self.images.shape[3] not in (1, 3) or self.images.dtype != np.uint8:
+            raise ValueError(f"images must be (N, H, W, 1 or 3) uint8, got {self.images.shape} {self.images.dtype}")
         if self.labels.shape != (self.images.shape[0],) or self.labels.dtype != np.int64:
             raise ValueError(
                 f"labels must be ({self.images.shape[0]},) int64, got {self.labels.shape} {self.labels.dtype}"
@@ -45,6 +48,11 @@ class ImageSet:
         """The images at `indices` (in that order), same classes."""
         idx = np.asarray(indices, dtype=np.int64)
         return ImageSet(self.images[idx], self.labels[idx], self.classes)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """(H, W, C) of every image."""
+        return tuple(self.images.shape[1:])  # type: ignore[return-value]
 
     def class_counts(self) -> np.ndarray:
         """Number of images per class, (len(classes),) int64."""

@@ -16,10 +16,10 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from benchmarks.datasets.images import CIFAR10_CLASSES, ImageSet
-from benchmarks.errors import NashError
+from benchmarks.errors import NashError, error_reason  # noqa: F401  (re-exported)
 
 CACHE_DIR_ENV = "NASH_CACHE_DIR"
 NO_CACHE_ENV = "NASH_NO_CACHE"
@@ -29,13 +29,6 @@ _CACHE_VERSION = "1"
 # The original python tarball holds this folder: a hint when someone passes it instead.
 BATCHES_DIR = "cifar-10-batches-py"
 TARBALL_LAYOUT = "a .tar.gz of train/<class>/*.jpg and test/<class>/*.jpg members"
-
-
-def error_reason(exc: BaseException) -> str:
-    """An exception as one short line for a NashError message."""
-    if isinstance(exc, UnidentifiedImageError):  # its text is a BytesIO repr, useless to a user
-        return "not an image Pillow can identify"
-    return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 
 # --- JPEG tarballs ---

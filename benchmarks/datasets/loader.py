@@ -1,10 +1,11 @@
 """Paired (weight batch, arch batch) iteration for bi-level search, with the data resident on the device.
 
-The images are converted to one uint8 tensor on the device once; a batch is an index gather plus
-crop/flip/normalise on the device, so there are no worker processes and no per-step host copies
-of pixels. Orders come from a CPU torch.Generator (identical streams on every device type) and
-augmentation from a generator on the data's device; both are in `state_dict()`, so a resumed run
-draws exactly the batches the uninterrupted run would have drawn.
+The images are converted to one uint8 tensor on the device once (memory-mapped sets stay on disk
+and are gathered per batch); a batch is an index gather plus crop/flip/normalise on the device,
+so there are no worker processes and no per-step host copies of pixels. Orders come from a CPU
+torch.Generator (identical streams on every device type) and augmentation from a generator on
+the data's device; both are in `state_dict()`, so a resumed run draws exactly the batches the
+uninterrupted run would have drawn.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import torch
 
 from benchmarks.datasets.augment import CIFAR10_MEAN, CIFAR10_STD, normalize, random_crop_flip
@@ -25,14 +27,25 @@ _AUGMENT_SEED_OFFSET = 0x5EED
 
 
 class _DeviceImages:
-    """One ImageSet as uint8 NCHW images + int64 labels on a device."""
+    """One ImageSet as uint8 NHWC images + int64 labels, on the device when the set is in memory.
+
+    A memory-mapped set (the ImageNet cache, too big for RAM) stays on disk: each batch gathers its
+    rows from the map and only that batch moves to the device. Pixels stay NHWC until a batch is
+    drawn, so a map is never copied whole; the NCHW permute happens on the gathered batch.
+    """
 
     def __init__(self, images: ImageSet, device: torch.device) -> None:
-        self.x = torch.from_numpy(images.images).to(device).permute(0, 3, 1, 2).contiguous()
+        self.mapped = isinstance(images.images, np.memmap)
+        self.x = torch.from_numpy(images.images) if self.mapped else torch.from_numpy(images.images).to(device)
         self.y = torch.from_numpy(images.labels).to(device)
 
     def __len__(self) -> int:
         return int(self.y.shape[0])
+
+    def gather(self, idx: torch.Tensor, device: torch.device) -> torch.Tensor:
+        """(B, C, H, W) float32 in [0, 1] on `device`."""
+        rows = self.x[idx.cpu()].to(device, non_blocking=True) if self.mapped else self.x[idx.to(device)]
+        return rows.permute(0, 3, 1, 2).contiguous().float().div_(255.0)  # uint8 copy: cheapest place
 
 
 class PairedBatches:
@@ -55,8 +68,9 @@ class PairedBatches:
         augment: bool = True,
         augment_val: bool = True,
         drop_last: bool = False,
-        mean: tuple[float, float, float] = CIFAR10_MEAN,
-        std: tuple[float, float, float] = CIFAR10_STD,
+        mean: tuple[float, ...] = CIFAR10_MEAN,
+        std: tuple[float, ...] = CIFAR10_STD,
+        padding: int | None = None,
     ) -> None:
         if batch_size < 1:
             raise NashError(f"batch_size must be at least 1, got {batch_size}; set a positive batch size")
@@ -74,10 +88,17 @@ class PairedBatches:
         self.augment = augment
         self.augment_val = augment_val
         self.drop_last = drop_last
+        if weight_set.image_shape != arch_set.image_shape:
+            raise NashError(f"weight images are {weight_set.image_shape}, arch images {arch_set.image_shape}")
+        height, _, channels = weight_set.image_shape
+        if len(mean) != channels or len(std) != channels:
+            raise NashError(f"{channels}-channel images need {channels} mean/std values, got {len(mean)}/{len(std)}")
+        # Pad-4 for 32x32 (the CIFAR recipe) scales with the image: 2 for 16x16, 3 for 28x28.
+        self.padding = height // 8 if padding is None else padding
         self._weight = _DeviceImages(weight_set, self.device)
         self._arch = _DeviceImages(arch_set, self.device)
-        self._mean = torch.tensor(mean, dtype=torch.float32, device=self.device).view(1, 3, 1, 1)
-        self._std = torch.tensor(std, dtype=torch.float32, device=self.device).view(1, 3, 1, 1)
+        self._mean = torch.tensor(mean, dtype=torch.float32, device=self.device).view(1, channels, 1, 1)
+        self._std = torch.tensor(std, dtype=torch.float32, device=self.device).view(1, channels, 1, 1)
         self._order = torch.Generator(device="cpu").manual_seed(seed)
         self._augment = torch.Generator(device=self.device).manual_seed(seed + _AUGMENT_SEED_OFFSET)
         self.epochs_drawn = 0
@@ -94,11 +115,10 @@ class PairedBatches:
         return torch.cat(perms)[:count]
 
     def _batch(self, data: _DeviceImages, idx: torch.Tensor, augment: bool) -> Batch:
-        idx = idx.to(self.device, non_blocking=True)
-        x = data.x[idx].float().div_(255.0)
+        x = data.gather(idx, self.device)
         if augment:
-            x = random_crop_flip(x, self._augment)
-        return normalize(x, self._mean, self._std), data.y[idx]
+            x = random_crop_flip(x, self._augment, self.padding)
+        return normalize(x, self._mean, self._std), data.y[idx.to(self.device)]
 
     def epoch(self) -> Iterator[tuple[Batch, Batch]]:
         """One pass over the weight half. Take `state_dict()` between epochs, not in the middle of one."""

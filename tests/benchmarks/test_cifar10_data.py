@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import pickle
-import struct
 import tarfile
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from benchmarks.datasets.cifar10 import (
 from benchmarks.datasets.images import CIFAR10_CLASSES, ImageSet
 from benchmarks.datasets.split import nb201_search_split, subsample
 from benchmarks.errors import NashError
+from tests.benchmarks.dataset_files import py2_pickle
 from tests.shared_data import SHARED_DATA
 
 SHARED = SHARED_DATA / "cifar10-jpeg"
@@ -32,30 +32,6 @@ SHARED = SHARED_DATA / "cifar10-jpeg"
 def private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("NASH_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("NASH_NO_CACHE", raising=False)
-
-
-class _Py2Pickler(pickle._Pickler):
-    """Writes bytes and str as Python 2 `str` opcodes, as the cPickle that made the real batches did."""
-
-    dispatch = dict(pickle._Pickler.dispatch)
-
-    def _save_py2_str(self, obj):
-        data = obj if isinstance(obj, bytes) else obj.encode("latin-1")
-        if len(data) < 256:
-            self.write(pickle.SHORT_BINSTRING + bytes([len(data)]) + data)
-        else:
-            self.write(pickle.BINSTRING + struct.pack("<i", len(data)) + data)
-        self.memoize(obj)
-
-    dispatch[bytes] = _save_py2_str
-    dispatch[str] = _save_py2_str
-
-
-def py2_pickle(obj) -> bytes:
-    buffer = io.BytesIO()
-    _Py2Pickler(buffer, protocol=2).dump(obj)
-    # numpy>=2 names its module numpy._core; the real files (numpy 1.x era) say numpy.core.
-    return buffer.getvalue().replace(b"numpy._core.multiarray", b"numpy.core.multiarray")
 
 
 def write_batches(root: Path, per_batch: int = 3, test_count: int = 4) -> tuple[np.ndarray, np.ndarray]:
