@@ -1,48 +1,17 @@
-"""One allow-listed unpickler for the dataset pickles (CIFAR-10/100 batches, ImageNet16 batches).
+"""Dataset pickles (CIFAR-10/100 batches, ImageNet16 batches) through the shared allow-listed unpickler.
 
 These files were written by Python 2 cPickle (CIFAR) or Python 2/3 pickle (ImageNet16) and hold
-only dicts, lists, strings, numbers and numpy arrays. Rebuilding them needs exactly the globals
-below; anything else is refused, so a user file cannot run code when it is read.
+only dicts, lists, strings, numbers and numpy arrays, so numpy's array globals are all they may ask for.
 """
 
 from __future__ import annotations
 
-import io
-import pickle
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.allow_list_pickle import NUMPY_ARRAYS, AllowListUnpickler, ForbiddenGlobal
 from benchmarks.errors import NashError, error_reason
-
-# Both numpy module spellings map to the live objects, so numpy>=2 never imports the deprecated numpy.core.
-_RECONSTRUCT = np.ndarray((0,), np.uint8).__reduce_ex__(2)[0]
-_SCALAR = np.int64(0).__reduce__()[0]  # numpy scalars (e.g. a label stored as np.int64) pickle through this
-_ALLOWED_GLOBALS = {
-    ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
-    ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
-    ("numpy.core.multiarray", "scalar"): _SCALAR,
-    ("numpy._core.multiarray", "scalar"): _SCALAR,
-    ("numpy", "ndarray"): np.ndarray,
-    ("numpy", "dtype"): np.dtype,
-}
-
-
-class _AllowListUnpickler(pickle.Unpickler):
-    """Refuses every global outside the allow-list."""
-
-    def __init__(self, file: io.BufferedIOBase, path: Path, what: str, fix: str) -> None:
-        super().__init__(file, encoding="bytes")  # Python 2 str -> bytes, as in the official loading snippets
-        self._path, self._what, self._fix = path, what, fix
-
-    def find_class(self, module: str, name: str) -> object:
-        found = _ALLOWED_GLOBALS.get((module, name))
-        if found is None:
-            raise NashError(
-                f"{self._path}: refusing to unpickle {module}.{name}; a {self._what} holds only numpy arrays, "
-                f"lists and strings, so this is not a genuine file: {self._fix}"
-            )
-        return found
 
 
 def load_dict_pickle(path: Path, what: str, fix: str) -> dict[bytes, object]:
@@ -54,9 +23,13 @@ def load_dict_pickle(path: Path, what: str, fix: str) -> dict[bytes, object]:
         raise NashError(f"{path} is missing; {fix}")
     try:
         with path.open("rb") as f:
-            obj = _AllowListUnpickler(f, path, what, fix).load()
-    except NashError:
-        raise
+            # encoding="bytes": Python 2 str -> bytes, as in the official loading snippets
+            obj = AllowListUnpickler(f, NUMPY_ARRAYS, encoding="bytes").load()
+    except ForbiddenGlobal as exc:
+        raise NashError(
+            f"{path}: refusing to unpickle {exc.name}; a {what} holds only numpy arrays, "
+            f"lists and strings, so this is not a genuine file: {fix}"
+        ) from None
     except Exception as exc:  # a truncated/corrupt pickle fails in many ways (EOF, bad opcode, bad array state)
         raise NashError(f"{path} is not a readable {what} ({error_reason(exc)}); {fix}") from None
     if not isinstance(obj, dict):
