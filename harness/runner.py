@@ -50,6 +50,12 @@ def run_search(
 ) -> RunResult:
     """Run one search; on any failure run.json says `failed` with the error, and it re-raises."""
     benchmark = get_benchmark(config.benchmark)
+    searcher_cls = get_searcher(config.searcher)
+    searcher_cls.check_run(
+        searcher_cls.options_type(**config.searcher_options),
+        epochs=config.train.epochs,
+        channels=config.network.channels,
+    )
     run_dir = prepare_run_dir(Path(out), config.run_id, overwrite)
     facts: dict[str, Any] = {
         "run_id": config.run_id,

@@ -64,6 +64,11 @@ class Searcher(ABC):
         """The supernet this searcher searches; override when it needs a different one (e.g. partial channels)."""
         return space.build_supernet(channels, cells_per_stage, num_classes, affine)
 
+    @classmethod
+    def check_run(cls, options: Any, *, epochs: int | None, channels: int) -> None:
+        """Raise NashError when the options cannot work with this run (checked before anything is written)."""
+        return None  # nothing to check by default
+
     @abstractmethod
     def arch_parameters(self) -> list[Tensor]: ...
 
@@ -121,7 +126,7 @@ class BilevelSearcher(Searcher):
             weight_decay=train.weight_decay,
         )
         self.arch_optimizer = torch.optim.Adam(
-            [self.alpha],
+            self.arch_parameters(),
             lr=train.arch_lr,
             betas=(train.arch_beta1, train.arch_beta2),
             weight_decay=train.arch_weight_decay,

@@ -27,11 +27,18 @@ class EdgeMixer(Protocol):
 
 
 class SearchCell(nn.Module):
-    """A cell holding every candidate op on each of the six edges."""
+    """A cell holding every candidate op on each of the six edges.
 
-    def __init__(self, channels: int, affine: bool) -> None:
+    `op_channels_divisor` K builds the candidate ops for C/K channels: partial-channel
+    searchers (PC-DARTS) send only that slice of each edge's input through the ops.
+    """
+
+    def __init__(self, channels: int, affine: bool, op_channels_divisor: int = 1) -> None:
         super().__init__()
-        self.edges = nn.ModuleList(nn.ModuleList(make_op(name, channels, affine) for name in OPS) for _ in EDGES)
+        if op_channels_divisor < 1 or channels % op_channels_divisor:
+            raise ValueError(f"op_channels_divisor {op_channels_divisor} does not divide {channels} channels")
+        op_channels = channels // op_channels_divisor
+        self.edges = nn.ModuleList(nn.ModuleList(make_op(name, op_channels, affine) for name in OPS) for _ in EDGES)
 
     def forward(self, x: Tensor, mixer: EdgeMixer) -> Tensor:
         nodes = [x]
@@ -93,10 +100,18 @@ class Nb201SuperNet(_Skeleton):
     """The one-shot network of the NB201 space (paper setting: C=16, N=5, 32x32 inputs).
 
     `affine=False` follows the NB201 search setting (BN without affine in the cells).
+    `op_channels_divisor` > 1 builds the cells' candidate ops for C/K channels (PC-DARTS).
     """
 
-    def __init__(self, channels: int = 16, cells_per_stage: int = 5, num_classes: int = 10, affine: bool = False):
-        super().__init__(channels, cells_per_stage, num_classes, lambda c: SearchCell(c, affine))
+    def __init__(
+        self,
+        channels: int = 16,
+        cells_per_stage: int = 5,
+        num_classes: int = 10,
+        affine: bool = False,
+        op_channels_divisor: int = 1,
+    ):
+        super().__init__(channels, cells_per_stage, num_classes, lambda c: SearchCell(c, affine, op_channels_divisor))
 
     def forward(self, x: Tensor, mixer: EdgeMixer) -> Tensor:
         x = self.stem(x)

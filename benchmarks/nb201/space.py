@@ -16,8 +16,10 @@ class Nb201Space:
     num_edges: int = NUM_EDGES
     parameter_free_ops = PARAMETER_FREE_OPS
 
-    def build_supernet(self, channels: int, cells_per_stage: int, num_classes: int, affine: bool) -> Nb201SuperNet:
-        return Nb201SuperNet(channels, cells_per_stage, num_classes, affine)
+    def build_supernet(
+        self, channels: int, cells_per_stage: int, num_classes: int, affine: bool, op_channels_divisor: int = 1
+    ) -> Nb201SuperNet:
+        return Nb201SuperNet(channels, cells_per_stage, num_classes, affine, op_channels_divisor)
 
     def build_network(self, arch: Nb201Arch, channels: int, cells_per_stage: int, num_classes: int) -> Nb201Network:
         return Nb201Network(arch, channels, cells_per_stage, num_classes)

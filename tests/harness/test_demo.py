@@ -14,7 +14,7 @@ def test_demo_runs_every_searcher_and_prints_the_summary(tmp_path, monkeypatch, 
     real_resolve = commands.resolve_config
 
     def tiny(*args, **kwargs):
-        config = real_resolve(*args, **kwargs, epochs=1)
+        config = real_resolve(*args, **kwargs, epochs=2)  # 2: pcdarts' quick warm-up takes the first epoch
         return dataclasses.replace(
             config,
             network=dataclasses.replace(config.network, channels=4),

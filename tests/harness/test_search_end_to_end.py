@@ -45,7 +45,7 @@ def tiny_config(searcher: str, epochs: int = 2):
     )
 
 
-@pytest.mark.parametrize("searcher", ["darts", "gdas"])
+@pytest.mark.parametrize("searcher", ["darts", "darts-v2", "gdas", "pcdarts"])
 def test_search_writes_one_valid_row_per_epoch(tmp_path, searcher):
     result = run_search(tiny_config(searcher), tmp_path, progress=False)
     frame = pd.read_parquet(result.run_dir / "epochs.parquet")

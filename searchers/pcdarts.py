@@ -1,0 +1,128 @@
+"""PC-DARTS (Xu et al., ICLR 2020): partial channels, edge normalisation, arch warm-up.
+
+First order, DARTS order per iteration (arch step on the val batch, then weight step). During
+the first `warmup_epochs` epochs neither α nor β moves: only the weights train. The val batch
+still runs forward (without gradients) so the val loss/accuracy columns cover every epoch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from benchmarks.errors import NashError
+from benchmarks.nb201.arch import EDGES, NUM_NODES
+from searchers.base import Batch, BilevelSearcher, StepStats, TrainConfig, batch_sums
+from searchers.mixing import SoftmaxMixer
+from searchers.partial_channels import edge_normalization, partial_channel_edge
+
+
+@dataclass(frozen=True)
+class PcDartsOptions:
+    """`k`: 1/k of each edge's channels go through the mixed op; `warmup_epochs`: epochs without arch updates."""
+
+    k: int = 4
+    warmup_epochs: int = 15
+
+    def __post_init__(self) -> None:
+        if isinstance(self.k, bool) or not isinstance(self.k, int) or self.k < 1:
+            raise NashError(
+                f"pcdarts option k must be an integer >= 1 (1/k of the channels are searched), got {self.k!r}"
+            )
+        if isinstance(self.warmup_epochs, bool) or not isinstance(self.warmup_epochs, int) or self.warmup_epochs < 0:
+            raise NashError(f"pcdarts option warmup_epochs must be an integer >= 0, got {self.warmup_epochs!r}")
+
+
+def nb201_node_edges() -> list[list[int]]:
+    """Incoming edge indices of each NB201 node 1..3 (the grouping edge normalisation uses)."""
+    return [[e for e, (_, dest) in enumerate(EDGES) if dest == node] for node in range(1, NUM_NODES)]
+
+
+class PartialChannelMixer:
+    """Edge = softmax(β)-over-the-node weight × partial-channel edge with a softmax(α) mixed op.
+
+    NB201 nodes sum their incoming edges, so scaling each edge by its normalised β gives
+    node = Σ_edges softmax_node(β)·edge.
+    """
+
+    def __init__(self, op_weights: Tensor, edge_weights: Tensor, k: int) -> None:
+        self.mixed = SoftmaxMixer(op_weights)
+        self.edge_weights = edge_weights
+        self.k = k
+
+    def __call__(self, edge: int, ops: nn.ModuleList, x: Tensor) -> Tensor:
+        out = partial_channel_edge(x, self.k, lambda part: self.mixed(edge, ops, part), stride=1)
+        return self.edge_weights[edge] * out
+
+
+class PcDarts(BilevelSearcher):
+    """Partial-channel supernet, α per (edge, op) and β per edge, both on Adam after the warm-up."""
+
+    name = "pcdarts"
+    options_type = PcDartsOptions
+
+    @classmethod
+    def build_supernet(cls, space, *, channels, cells_per_stage, num_classes, affine, options: PcDartsOptions):
+        cls.check_run(options, epochs=None, channels=channels)
+        return space.build_supernet(channels, cells_per_stage, num_classes, affine, op_channels_divisor=options.k)
+
+    @classmethod
+    def check_run(cls, options: PcDartsOptions, *, epochs: int | None, channels: int) -> None:
+        if channels % options.k:
+            raise NashError(
+                f"pcdarts option k={options.k} must divide the supernet's {channels} channels "
+                "(set searcher.k or network.channels)"
+            )
+        if epochs is not None and options.warmup_epochs >= epochs:
+            raise NashError(
+                f"pcdarts warm-up of {options.warmup_epochs} epochs leaves no architecture update in a "
+                f"{epochs}-epoch run; set searcher.warmup_epochs below {epochs}"
+            )
+
+    def __init__(self, space, network: nn.Module, train: TrainConfig, options: PcDartsOptions) -> None:
+        self.node_edges = nb201_node_edges()
+        device = next(network.parameters()).device
+        self.beta = nn.Parameter(1e-3 * torch.randn(space.num_edges, device=device))
+        super().__init__(space, network, train, options)
+        self.arch_updates = options.warmup_epochs == 0
+
+    def arch_parameters(self) -> list[Tensor]:
+        return [self.alpha, self.beta]
+
+    def new_epoch(self, epoch: int, total: int) -> None:
+        super().new_epoch(epoch, total)
+        self.arch_updates = epoch >= self.options.warmup_epochs
+
+    def mixer(self, detached: bool) -> PartialChannelMixer:
+        alpha, beta = (self.alpha.detach(), self.beta.detach()) if detached else (self.alpha, self.beta)
+        return PartialChannelMixer(F.softmax(alpha, dim=-1), edge_normalization(beta, self.node_edges), self.options.k)
+
+    def step(self, train_batch: Batch, val_batch: Batch) -> StepStats:
+        if self.arch_updates:
+            val_loss, val_correct = self.arch_step(val_batch, self.mixer(detached=False))
+        else:
+            with torch.no_grad():
+                logits = self.network(val_batch[0], self.mixer(detached=True))
+                val_loss, val_correct = batch_sums(logits, val_batch[1], F.cross_entropy(logits, val_batch[1]))
+        train_loss, train_correct = self.weight_step(train_batch, self.mixer(detached=True))
+        return StepStats(
+            train_loss, train_correct, train_batch[1].shape[0], val_loss, val_correct, val_batch[1].shape[0]
+        )
+
+    def edge_weights(self) -> Tensor:
+        return edge_normalization(self.beta.detach(), self.node_edges)
+
+    def epoch_facts(self) -> dict[str, float]:
+        return {**super().epoch_facts(), "arch_updates": float(self.arch_updates)}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {**super().state_dict(), "beta": self.beta.detach().clone()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        with torch.no_grad():
+            self.beta.copy_(state["beta"])
