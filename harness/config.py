@@ -65,7 +65,9 @@ def apply_overrides(config: RunConfig, assignments: list[str]) -> RunConfig:
                     f"valid: {', '.join(config.searcher_options) or 'none'}"
                 )
             options = {**config.searcher_options, name: _coerce(assignment, config.searcher_options[name], text)}
-            get_searcher(config.searcher).options_type(**options)  # validates before anything runs
+            searcher_cls = get_searcher(config.searcher)
+            # Validate before anything runs: the options themselves, then against the benchmark's space.
+            searcher_cls.validate_for_space(get_benchmark(config.benchmark).space, searcher_cls.options_type(**options))
             config = dataclasses.replace(config, searcher_options=options)
             continue
         current = sections[section]
@@ -129,6 +131,8 @@ def resolve_config(
             f"the {profile!r} profile of {benchmark} needs the full CIFAR-10 training set: pass --data PATH "
             "(a cifar-10-batches-py folder or a folder with the CIFAR-10 JPEG tarballs) or set NASH_DATA_DIR"
         )
+    options = searcher_cls.options_type(**prof.options_for(searcher))
+    searcher_cls.validate_for_space(bench.space, options)
     return RunConfig(
         benchmark=benchmark,
         searcher=searcher,
@@ -137,6 +141,6 @@ def resolve_config(
         network=NetworkConfig(**prof.network),
         train=TrainConfig(epochs=n_epochs, **prof.train),
         data=DataConfig(source=data or "embedded", train_per_class=prof.data["train_per_class"]),
-        searcher_options=dataclasses.asdict(searcher_cls.options_type(**prof.options_for(searcher))),
+        searcher_options=dataclasses.asdict(options),
         device=device,
     )
