@@ -92,7 +92,7 @@ def measure(name: str, args: argparse.Namespace, device: torch.device) -> dict[s
     median = statistics.median(times)
     return {
         "searcher": name,
-        "options": {k: v for k, v in vars(options).items()},
+        "options": dict(vars(options)),
         "step_seconds_median": median,
         "step_seconds_all": times,
         "images_per_second": 2 * args.batch / median,
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     names = [n.strip() for n in args.searchers.split(",") if n.strip()]
     for name in names:
         get_searcher(name)  # unknown names fail before anything runs
-    load = os.getloadavg()[0]
+    load = round(os.getloadavg()[0], 2)  # the machine may be shared: timings under load are slower
     results = []
     for name in names:
         if device.type == "cuda":

@@ -15,7 +15,8 @@ from searchers.mixing import SingleOpMixer, draw_finite_gumbel, gumbel_softmax_h
 from searchers.rome import Rome, RomeOptions
 from tests.searchers.conftest import count_op_calls
 
-NB201_ROME = {"topology": False}
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 ALL_OFF = RomeOptions(k=1, topology=False, accumulate_weights=False, accumulate_arch=False)
 
 

@@ -16,6 +16,8 @@ from searchers.base import TrainConfig
 from searchers.rome import Rome, RomeOptions
 from searchers.topology import TOPOLOGY_SAMPLERS
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 OPS = ("skip_connect", "nor_conv_1x1", "avg_pool_3x3")
 NODE_IN_EDGES = ((0, 1), (2, 3, 4))  # node 0 ← {input 0, input 1}; node 1 ← {input 0, input 1, node 0}
 

@@ -19,6 +19,8 @@ from searchers.topology import (
     logits_per_node,
 )
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 DARTS_IN_DEGREES = (2, 3, 4, 5)
 
 
