@@ -28,6 +28,24 @@ _NB201_TRAIN: dict[str, Any] = {
     "arch_weight_decay": 1e-3,
 }
 
+# ROME on NB201 = GDAS + gradient accumulation: every NB201 node keeps all its inputs, so
+# there is no topology to sample (`none` plays that role).
+_NB201_ROME: dict[str, Any] = {"topology": False}
+
+# Per-searcher epochs and options, shared by the NB201 benchmarks of every dataset.
+_NB201_PAPER_EPOCHS = {"default": 50, "darts": 50, "darts-v2": 50, "gdas": 250, "pcdarts": 50, "rome": 50}
+# PC-DARTS paper: K=4 on CIFAR, arch updates from epoch 15 (its batch 256 / lr 0.1 are not used: the
+# NB201 optimiser settings keep the searchers comparable). ROME: K=7 x 50 epochs ~ 350, its paper's budget.
+_NB201_PAPER_OPTIONS = {"pcdarts": {"k": 4, "warmup_epochs": 15}, "rome": _NB201_ROME | {"k": 7}}
+_NB201_PAPER_SEARCHERS = (
+    "DARTS 50 epochs (first and second order), GDAS 250, PC-DARTS 50 (K=4, 15 warm-up), ROME 50 (K=7)"
+)
+# Quick: ROME's K=2 doubles the cost of an iteration, so half GDAS's epochs cost about the same;
+# DARTS second order costs ~2.5 first-order steps, so 2 epochs.
+_NB201_QUICK_EPOCHS = {"default": 10, "darts": 5, "darts-v2": 2, "gdas": 20, "pcdarts": 6, "rome": 10}
+_NB201_QUICK_OPTIONS = {"pcdarts": {"k": 4, "warmup_epochs": 1}, "rome": _NB201_ROME | {"k": 2}}
+_NB201_QUICK_SEARCHERS = "DARTS 5 epochs (second order 2), GDAS 20, PC-DARTS 6 (1 warm-up), ROME 10 (K=2)"
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -97,27 +115,25 @@ _NB201_CIFAR10 = Benchmark(
         "paper": Profile(
             name="paper",
             description="NAS-Bench-201 search setting: C=16, N=5, 32x32, full 50k train set split in halves; "
-            "DARTS 50 epochs, GDAS 250 (NATS-Bench re-runs use 200 for all: --epochs 200)",
+            f"{_NB201_PAPER_SEARCHERS} (NATS-Bench re-runs use 200 for all: --epochs 200)",
             network={"channels": 16, "cells_per_stage": 5, "affine": False},
             train=dict(_NB201_TRAIN),
-            epochs={"default": 50, "darts": 50, "darts-v2": 50, "gdas": 250, "pcdarts": 50},
+            epochs=_NB201_PAPER_EPOCHS,
             data={"source": "full", "train_per_class": None},
-            # PC-DARTS paper: K=4 on CIFAR, arch updates from epoch 15 (its batch 256 / lr 0.1 are not
-            # used: the NB201 optimiser settings keep the searchers comparable on this benchmark).
-            searcher_options={"pcdarts": {"k": 4, "warmup_epochs": 15}},
+            searcher_options=_NB201_PAPER_OPTIONS,
         ),
         "quick": Profile(
             name="quick",
             description="same code scaled for 2 CPU cores: C=8, N=1, 32x32, the embedded 5,000-image "
-            "CIFAR-10 subset split in halves; DARTS 5 epochs, GDAS 20; arch lr 1e-2 (not 3e-4) because "
-            "the run has ~100x fewer arch steps",
+            f"CIFAR-10 subset split in halves; {_NB201_QUICK_SEARCHERS}; arch lr 1e-2 "
+            "(not 3e-4) because the run has ~100x fewer arch steps",
             network={"channels": 8, "cells_per_stage": 1, "affine": False},
             # ~200 (DARTS) / ~800 (GDAS) arch steps instead of ~20k: a larger Adam step lets α
             # travel a comparable distance, so the quick search shows the dynamics of the real one.
             train={**_NB201_TRAIN, "arch_lr": 1e-2},
-            epochs={"default": 10, "darts": 5, "darts-v2": 2, "gdas": 20, "pcdarts": 6},
+            epochs=_NB201_QUICK_EPOCHS,
             data={"source": "embedded", "train_per_class": 500},
-            searcher_options={"pcdarts": {"k": 4, "warmup_epochs": 1}},
+            searcher_options=_NB201_QUICK_OPTIONS,
         ),
     },
 )
@@ -143,21 +159,23 @@ def _nb201_test_halves_benchmark(name: str, dataset: str, classes: int, images: 
             "paper": Profile(
                 name="paper",
                 description=f"NAS-Bench-201 search setting: C=16, N=5, {images}, the whole train set for "
-                "weights and the whole x-valid half for α; DARTS 50 epochs, GDAS 250; needs the dataset",
+                f"weights and the whole x-valid half for α; {_NB201_PAPER_SEARCHERS}; needs the dataset",
                 network={"channels": 16, "cells_per_stage": 5, "affine": False},
                 train=dict(_NB201_TRAIN),
-                epochs={"default": 50, "darts": 50, "gdas": 250},
+                epochs=_NB201_PAPER_EPOCHS,
                 data={"source": "full", "train_per_class": None, "arch_per_class": None},
+                searcher_options=_NB201_PAPER_OPTIONS,
             ),
             "quick": Profile(
                 name="quick",
                 description=f"same code scaled for 2 CPU cores: C=8, N=1, {per_class} train and {per_class} "
-                f"x-valid images per class; DARTS 5 epochs, GDAS 20; arch lr 1e-2; needs the dataset "
+                f"x-valid images per class; {_NB201_QUICK_SEARCHERS}; arch lr 1e-2; needs the dataset "
                 "(nothing of it ships with nash)",
                 network={"channels": 8, "cells_per_stage": 1, "affine": False},
                 train={**_NB201_TRAIN, "arch_lr": 1e-2},
-                epochs={"default": 10, "darts": 5, "gdas": 20},
+                epochs=_NB201_QUICK_EPOCHS,
                 data={"source": "full", "train_per_class": per_class, "arch_per_class": per_class},
+                searcher_options=_NB201_QUICK_OPTIONS,
             ),
         },
     )

@@ -72,7 +72,9 @@ def apply_overrides(config: RunConfig, assignments: list[str]) -> RunConfig:
                     f"valid: {', '.join(config.searcher_options) or 'none'}"
                 )
             options = {**config.searcher_options, name: _coerce(assignment, config.searcher_options[name], text)}
-            get_searcher(config.searcher).options_type(**options)  # validates before anything runs
+            searcher_cls = get_searcher(config.searcher)
+            # Validate before anything runs: the options themselves, then against the benchmark's space.
+            searcher_cls.validate_for_space(get_benchmark(config.benchmark).space, searcher_cls.options_type(**options))
             config = dataclasses.replace(config, searcher_options=options)
             continue
         current = sections[section]
@@ -157,6 +159,8 @@ def resolve_config(
         raise NashError(f"--epochs must be at least 1, got {n_epochs}")
     get_dataset(bench.dataset)
     source = resolve_data_source(bench.dataset, data, data_root, needs_full=prof.data["source"] != "embedded")
+    options = searcher_cls.options_type(**prof.options_for(searcher))
+    searcher_cls.validate_for_space(bench.space, options)
     return RunConfig(
         benchmark=benchmark,
         searcher=searcher,
@@ -169,6 +173,6 @@ def resolve_config(
             train_per_class=prof.data["train_per_class"],
             arch_per_class=prof.data.get("arch_per_class"),
         ),
-        searcher_options=dataclasses.asdict(searcher_cls.options_type(**prof.options_for(searcher))),
+        searcher_options=dataclasses.asdict(options),
         device=device,
     )

@@ -58,6 +58,11 @@ class Searcher(ABC):
     spaces: ClassVar[tuple[str, ...]] = ("nb201",)  # search spaces this searcher can run on
 
     @classmethod
+    def validate_for_space(cls, space: str, options: Any) -> None:
+        """Raise NashError when `options` make no sense on the named space (checked before any training)."""
+        return None  # most searchers' options mean the same on every space they run on
+
+    @classmethod
     def build_supernet(
         cls, space, *, channels: int, cells_per_stage: int, num_classes: int, affine: bool, options: Any
     ) -> nn.Module:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from benchmarks.errors import NashError
 from searchers.base import Batch, BilevelSearcher, StepStats
 from searchers.mixing import SingleOpMixer, draw_finite_gumbel, gumbel_softmax_hard
 
@@ -14,6 +15,12 @@ class GdasOptions:
 
     tau_max: float = 10.0
     tau_min: float = 0.1
+
+    def __post_init__(self) -> None:
+        if not (self.tau_min > 0 and self.tau_max > 0):
+            raise NashError(f"tau_max and tau_min must be positive, got tau_max={self.tau_max}, tau_min={self.tau_min}")
+        if self.tau_min > self.tau_max:
+            raise NashError(f"tau_min ({self.tau_min}) must not exceed tau_max ({self.tau_max}): tau decreases")
 
 
 def linear_tau(tau_max: float, tau_min: float, epoch: int, total: int) -> float:
@@ -38,17 +45,24 @@ class Gdas(BilevelSearcher):
         self.tau = linear_tau(self.options.tau_max, self.options.tau_min, epoch, total)
 
     def step(self, train_batch: Batch, val_batch: Batch) -> StepStats:
-        gumbel = draw_finite_gumbel(self.alpha, self.tau)
-        # Weight step: α is a constant here, so the sample is taken from a detached copy.
-        hard, index = gumbel_softmax_hard(self.alpha.detach(), self.tau, gumbel)
-        ops = index.tolist()
-        train_loss, train_correct = self.weight_step(train_batch, SingleOpMixer(hard, ops))
-        # Arch step: the same noise gives the same ops, now with the straight-through graph to α.
-        hard, _ = gumbel_softmax_hard(self.alpha, self.tau, gumbel)
-        val_loss, val_correct = self.arch_step(val_batch, SingleOpMixer(hard, ops))
+        weight_mixer, arch_mixer = self.sample_mixers()
+        train_loss, train_correct = self.weight_step(train_batch, weight_mixer)
+        val_loss, val_correct = self.arch_step(val_batch, arch_mixer)
         return StepStats(
             train_loss, train_correct, train_batch[1].shape[0], val_loss, val_correct, val_batch[1].shape[0]
         )
+
+    def sample_mixers(self) -> tuple[SingleOpMixer, SingleOpMixer]:
+        """One Gumbel draw → (weight-step mixer, arch-step mixer) that run the same op per edge.
+
+        The weight-step mixer takes α as a constant (sample from a detached copy); the arch-step
+        mixer carries the straight-through graph to α. Subclasses (ROME) extend the sample.
+        """
+        gumbel = draw_finite_gumbel(self.alpha, self.tau)
+        hard, index = gumbel_softmax_hard(self.alpha.detach(), self.tau, gumbel)
+        ops = index.tolist()
+        arch_hard, _ = gumbel_softmax_hard(self.alpha, self.tau, gumbel)
+        return SingleOpMixer(hard, ops), SingleOpMixer(arch_hard, ops)
 
     def epoch_facts(self) -> dict[str, float]:
         return {**super().epoch_facts(), "tau": self.tau}

@@ -46,3 +46,12 @@ def count_op_calls(network):
 
                 op.register_forward_hook(hook)
     return calls
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Tiny tensors gain nothing from intra-op threads; on a loaded machine they only spin and wait."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

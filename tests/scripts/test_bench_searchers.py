@@ -1,0 +1,48 @@
+"""scripts/bench_searchers.py: every registered searcher measured, ratios to DARTS, CPU subprocess plumbing."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import torch
+
+from searchers.registry import SEARCHERS
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_searchers.py"
+TINY = ["--channels", "4", "--cells", "1", "--batch", "4", "--size", "8", "--warmup", "0", "--steps", "2"]
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("bench_searchers", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_registered_searcher_is_measured_with_ratios_to_darts():
+    bench = load_script()
+    args = bench.parse_args(TINY)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny tensors: extra threads only wait on a loaded machine
+    try:
+        results = [bench.measure(name, args, torch.device("cpu")) for name in SEARCHERS]
+    finally:
+        torch.set_num_threads(threads)
+    bench.add_ratios(results)
+    assert [r["searcher"] for r in results] == list(SEARCHERS)
+    darts = next(r for r in results if r["searcher"] == "darts")
+    assert darts["time_vs_darts"] == 1.0 and darts["memory_vs_darts"] == 1.0
+    for r in results:
+        assert len(r["step_seconds_all"]) == 2 and r["step_seconds_median"] > 0
+        assert r["images_per_second"] == 2 * 4 / r["step_seconds_median"]
+    table = bench.format_table(results, "peak RSS +MB")
+    assert all(name in table for name in SEARCHERS)
+
+
+def test_cpu_run_measures_each_searcher_in_a_subprocess(capsys):
+    bench = load_script()
+    assert bench.main([*TINY, "--device", "cpu", "--searchers", "gdas", "--threads", "1", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert "fresh subprocess" in report["setting"]["memory"]
+    (gdas,) = report["results"]
+    assert gdas["searcher"] == "gdas" and gdas["time_vs_darts"] is None  # no DARTS in this run
