@@ -142,3 +142,14 @@ def test_sigterm_marks_the_run_interrupted(tmp_path):
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert json.loads(run_file.read_text())["status"] == "interrupted"
+
+
+def test_listing_into_a_closed_pipe_stops_quietly():
+    """`nash benchmarks | head -1`: no traceback when the reader goes away."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", "benchmarks"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    proc.stdout.close()  # the reader is gone before nash writes anything
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141
+    assert stderr == ""
