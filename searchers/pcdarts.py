@@ -71,6 +71,15 @@ class PcDarts(BilevelSearcher):
     @classmethod
     def build_supernet(cls, space, *, num_classes, options: PcDartsOptions, **network):
         cls.check_run(options, epochs=None, channels=network["channels"])
+        op_channels = network["channels"] // options.k
+        reducing_skips = any(
+            stride == 2 and "skip_connect" in space.edge_ops(e) for e, stride in enumerate(space.edge_strides)
+        )
+        if op_channels % 2 and reducing_skips:  # skip_connect at stride 2 is a FactorizedReduce (two halves)
+            raise NashError(
+                f"pcdarts: {network['channels']} channels / k={options.k} leaves {op_channels} per op, but "
+                f"{space.name} has skip_connect on stride-2 edges, which needs an even count; change k or channels"
+            )
         return space.build_supernet(num_classes=num_classes, op_channels_divisor=options.k, **network)
 
     @classmethod

@@ -256,3 +256,11 @@ def test_pcdarts_partial_channels_pool_the_bypass_on_stride_two_edges(batches):
     out = mixer(14, reduce_cell.edges[0], wide)  # edge from c_{k-2}: stride 2
     assert out.shape == (2, 8, 3, 3)
     assert mixer(18, reduce_cell.edges[4], x).shape == (2, 8, 6, 6)  # edge from n0: stride 1
+
+
+def test_pcdarts_refuses_an_odd_op_width_where_skip_reduces():
+    options = PcDartsOptions(k=4, warmup_epochs=0)
+    with pytest.raises(NashError, match="even count"):
+        PcDarts.build_supernet(DartsSpace("s2"), num_classes=10, options=options, **{**TINY, "channels": 12})
+    # S1 has skip_connect only on stride-1 edges of the reduction cell: 3 channels per op are fine there.
+    PcDarts.build_supernet(DartsSpace("s1"), num_classes=10, options=options, **{**TINY, "channels": 12})
