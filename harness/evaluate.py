@@ -87,6 +87,7 @@ def evaluate_genotype(
     train_set, test_set = load_eval_sets(bench.dataset, source, protocol.train_per_class, protocol.test_per_class)
     run_id = eval_run_id(benchmark, profile, seed, genotype)
     run_dir = _prepare_dir(Path(out), run_id, resume, overwrite)
+    resume = resume and not overwrite
 
     facts: dict[str, Any] = {
         "run_id": run_id,
@@ -135,11 +136,12 @@ def evaluate_genotype(
 def _prepare_dir(out: Path, run_id: str, resume: bool, overwrite: bool) -> Path:
     run_dir = out / run_id
     checkpoint = run_dir / CHECKPOINT_FILE
-    if resume:
+    finished = (run_dir / RUN_FILE).exists() and read_json(run_dir / RUN_FILE).get("status") == "done"
+    if finished and not overwrite:
+        raise NashError(f"{run_dir} already holds a finished evaluation; pass --overwrite to train it again")
+    if resume and not overwrite:
         if not checkpoint.exists():
             raise NashError(f"no checkpoint at {checkpoint} to resume; run without --resume to start the evaluation")
-        if (run_dir / RUN_FILE).exists() and read_json(run_dir / RUN_FILE).get("status") == "done":
-            raise NashError(f"{run_dir} already holds a finished evaluation; pass --overwrite to train it again")
         return run_dir
     if checkpoint.exists() and not overwrite:
         raise NashError(
