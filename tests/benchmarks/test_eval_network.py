@@ -115,3 +115,15 @@ def test_noise_genes_ignore_their_input_and_none_genes_add_nothing():
     net = EvalNetwork(s4, channels=4, layers=3, num_classes=10, auxiliary=False, imagenet=False).eval()
     x = torch.randn(2, 3, 32, 32)
     assert not torch.equal(net(x)[0], net(x)[0])  # fresh noise every forward
+
+
+def test_cutout_zeroes_one_clipped_square_per_image():
+    from benchmarks.datasets.augment import cutout
+
+    x = torch.ones(64, 3, 32, 32)
+    out = cutout(x, 16, torch.Generator().manual_seed(0))
+    holes = (out[:, 0] == 0).sum(dim=(1, 2))
+    assert holes.max() == 256 and holes.min() >= 64  # whole 16x16 inside, at least a quarter at a corner
+    assert torch.equal(out[:, 0] == 0, out[:, 2] == 0)  # the same square on every channel
+    rows = (out[:, 0] == 0).any(dim=2).sum(dim=1)
+    assert rows.max() <= 16
