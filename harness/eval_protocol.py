@@ -39,7 +39,7 @@ class EvalProtocol:
 
     @classmethod
     def from_profile(cls, evaluation: dict[str, Any], **overrides: Any) -> EvalProtocol:
-        values = {**evaluation, **{k: v for k, v in overrides.items() if v is not None}}
+        values = {**evaluation, **overrides}
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:

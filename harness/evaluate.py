@@ -81,7 +81,8 @@ def evaluate_genotype(
     check_genotype_ops(bench, genotype)
     if seed < 0:
         raise NashError(f"--seed must be a non-negative integer, got {seed}")
-    protocol = EvalProtocol.from_profile(prof.evaluation, **{"epochs": epochs, **(protocol_overrides or {})})
+    overrides = {**(protocol_overrides or {}), **({} if epochs is None else {"epochs": epochs})}
+    protocol = EvalProtocol.from_profile(prof.evaluation, **overrides)
     torch_device = resolve_device(device)
     source = resolve_data_source(bench.dataset, data, data_root, needs_full=prof.data["source"] != "embedded")
     train_set, test_set = load_eval_sets(bench.dataset, source, protocol.train_per_class, protocol.test_per_class)

@@ -11,6 +11,7 @@ from harness.checkpoint import CHECKPOINT_FILE
 from harness.cli import main
 from harness.evaluate import evaluate_genotype
 from harness.interrupt import RunInterrupted
+from tests.benchmarks.dataset_files import write_cifar100, write_svhn
 
 S2 = (
     "Genotype(normal=[('sep_conv_3x3', 0), ('skip_connect', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), "
@@ -126,3 +127,20 @@ def test_bad_input_is_one_line_and_writes_nothing(bench, genotype, fragment, tmp
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and fragment in err, err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("bench", ["s3-svhn", "s2-cifar100"])
+def test_evaluation_reads_the_dataset_from_a_data_root(bench, tmp_path):
+    if bench == "s3-svhn":
+        write_svhn(tmp_path / "data", train=30, test=20)
+    else:
+        write_cifar100(tmp_path / "data", per_class_train=1, per_class_test=1)
+    overrides = {**TINY, "epochs": 1, "train_per_class": None, "test_per_class": None}
+    result = evaluate_genotype(
+        bench, S2, "quick", 0, tmp_path / "runs", data_root=str(tmp_path / "data"), device="cpu",
+        protocol_overrides=overrides,
+    )  # fmt: skip
+    expected = (30, 20) if bench == "s3-svhn" else (100, 100)
+    assert (result.facts["data"]["train_images"], result.facts["data"]["test_images"]) == expected
+    assert result.network.classifier.out_features == (10 if bench == "s3-svhn" else 100)
+    assert result.facts["status"] == "done" and len(result.rows) == 1
