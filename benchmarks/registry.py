@@ -7,10 +7,13 @@ profile (the same code path, scaled down to finish on 2 CPU cores in minutes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from benchmarks.darts_family_registry import DARTS_FAMILY_BENCHMARKS
 from benchmarks.errors import NashError
+from benchmarks.profiles import Benchmark, OracleMetric, Profile
+
+__all__ = ["BENCHMARKS", "Benchmark", "OracleMetric", "Profile", "get_benchmark", "get_profile"]
 
 # NAS-Bench-201 search setting (Dong & Yang, ICLR 2020): weight SGD Nesterov lr 0.025 cosine
 # to 0.001, wd 5e-4, clip 5; arch Adam 3e-4, betas (0.5, 0.999), wd 1e-3; batch 64.
@@ -45,54 +48,6 @@ _NB201_PAPER_SEARCHERS = (
 _NB201_QUICK_EPOCHS = {"default": 10, "darts": 5, "darts-v2": 2, "gdas": 20, "pcdarts": 6, "rome": 10}
 _NB201_QUICK_OPTIONS = {"pcdarts": {"k": 4, "warmup_epochs": 1}, "rome": _NB201_ROME | {"k": 2}}
 _NB201_QUICK_SEARCHERS = "DARTS 5 epochs (second order 2), GDAS 20, PC-DARTS 6 (1 warm-up), ROME 10 (K=2)"
-
-
-@dataclass(frozen=True)
-class Profile:
-    """One way to run a benchmark: network size, optimiser settings, epochs, data."""
-
-    name: str
-    description: str
-    network: dict[str, Any]
-    train: dict[str, Any]
-    epochs: dict[str, int]  # per searcher; "default" for the others
-    # source: "embedded" (CIFAR-10 subset unless data is given) | "full" (needs the dataset on disk);
-    # train_per_class / arch_per_class: class-balanced subsamples, None = all.
-    data: dict[str, Any]
-    searcher_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per searcher, over its defaults
-
-    def epochs_for(self, searcher: str) -> int:
-        return self.epochs.get(searcher, self.epochs["default"])
-
-    def options_for(self, searcher: str) -> dict[str, Any]:
-        return dict(self.searcher_options.get(searcher, {}))
-
-
-@dataclass(frozen=True)
-class OracleMetric:
-    """One tabular value recorded for every epoch's derived cell."""
-
-    dataset: str
-    split: str
-    epochs: int = 200
-
-    @property
-    def column(self) -> str:
-        short = {"cifar10-valid": "cifar10valid", "ImageNet16-120": "imagenet16"}.get(self.dataset, self.dataset)
-        return f"oracle_{short}_{self.split}_{self.epochs}"
-
-
-@dataclass(frozen=True)
-class Benchmark:
-    name: str
-    space: str
-    dataset: str
-    num_classes: int
-    backend: str  # "oracle": every derived cell is looked up, no retraining
-    description: str
-    oracle_metrics: tuple[OracleMetric, ...] = ()
-    headline: OracleMetric | None = None  # the value summaries show
-    profiles: dict[str, Profile] = field(default_factory=dict)
 
 
 _NB201_CIFAR10 = Benchmark(
@@ -147,6 +102,7 @@ def _nb201_test_halves_benchmark(name: str, dataset: str, classes: int, images: 
         dataset=dataset,
         num_classes=classes,
         backend="oracle",
+        search_split="test_halves",
         description=f"NAS-Bench-201 cell searched on {dataset} ({images}): weights on the train set, "
         "architecture on the x-valid half of the test set; cells judged by the NB201 table",
         oracle_metrics=(
@@ -185,7 +141,9 @@ def _nb201_test_halves_benchmark(name: str, dataset: str, classes: int, images: 
 _NB201_CIFAR100 = _nb201_test_halves_benchmark("nb201-cifar100", "cifar100", 100, "32x32", 25)
 _NB201_IMAGENET16 = _nb201_test_halves_benchmark("nb201-imagenet16", "ImageNet16-120", 120, "16x16", 20)
 
-BENCHMARKS: dict[str, Benchmark] = {b.name: b for b in (_NB201_CIFAR10, _NB201_CIFAR100, _NB201_IMAGENET16)}
+BENCHMARKS: dict[str, Benchmark] = {
+    b.name: b for b in (_NB201_CIFAR10, _NB201_CIFAR100, _NB201_IMAGENET16, *DARTS_FAMILY_BENCHMARKS)
+}
 
 
 def get_benchmark(name: str) -> Benchmark:

@@ -16,9 +16,13 @@ from searchers.registry import get_searcher
 
 @dataclass(frozen=True)
 class NetworkConfig:
+    """Supernet size. Each space reads the fields it names in `network_fields`."""
+
     channels: int = 16
-    cells_per_stage: int = 5
+    cells_per_stage: int = 5  # NB201: cells per stage (3 stages)
     affine: bool = False
+    layers: int = 8  # DARTS-family spaces: cells in all, reductions at layers//3 and 2·layers//3
+    stem_multiplier: int = 3  # DARTS-family spaces: the stem has stem_multiplier·C channels
 
 
 DATA_DIR_ENV = "NASH_DATA_DIR"  # CIFAR-10 only (kept from before data roots existed)
@@ -167,7 +171,7 @@ def resolve_config(
         profile=profile,
         seed=seed,
         network=NetworkConfig(**prof.network),
-        train=TrainConfig(epochs=n_epochs, **prof.train),
+        train=TrainConfig(epochs=n_epochs, **prof.train_for(searcher)),
         data=DataConfig(
             source=source,
             train_per_class=prof.data["train_per_class"],

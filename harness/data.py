@@ -7,6 +7,7 @@ import torch
 from benchmarks.datasets.catalog import get_dataset, load_train_test
 from benchmarks.datasets.cifar10 import load_cifar10
 from benchmarks.datasets.cifar100 import cifar100_test_halves
+from benchmarks.datasets.imagenet import imagenet_search_sets
 from benchmarks.datasets.imagenet16 import imagenet16_test_halves
 from benchmarks.datasets.images import ImageSet
 from benchmarks.datasets.loader import PairedBatches
@@ -23,25 +24,33 @@ def _subsample(images: ImageSet, per_class: int | None, seed: int) -> ImageSet:
 
 
 def load_search_sets(config: RunConfig) -> tuple[ImageSet, ImageSet]:
-    """(weight set, arch set) by the benchmark's protocol (BENCHMARKS.md §1.2).
+    """(weight set, arch set) by the benchmark's `search_split` (BENCHMARKS.md §1–2).
 
-    cifar10: the train set cut into class-balanced halves. cifar100 / ImageNet16-120: weights on
-    the train set, architecture on the x-valid half of the test set (NAS-Bench-201).
+    train_halves (CIFAR-10 / CIFAR-100 / SVHN): the train set, subsampled to `train_per_class`, cut in
+    class-balanced halves. test_halves (NB201 on CIFAR-100 / ImageNet16-120): weights on the train set,
+    architecture on the x-valid half of the test set. imagenet_subsets: 10% + 10% of every ImageNet class.
     """
-    dataset = get_benchmark(config.benchmark).dataset
+    benchmark = get_benchmark(config.benchmark)
+    dataset, protocol = benchmark.dataset, benchmark.search_split
     data, seed = config.data, config.data.split_seed
-    if dataset == "cifar10":
-        train, _test = load_cifar10(None if data.source == "embedded" else data.source)
+    if protocol == "train_halves" and dataset in ("cifar10", "cifar100", "svhn"):
+        if dataset == "cifar10":
+            train, _test = load_cifar10(None if data.source == "embedded" else data.source)
+        else:
+            train, _test = load_train_test(dataset, data.source)
         train = _subsample(train, data.train_per_class, seed)
         weight_idx, arch_idx = nb201_search_split(train.labels, seed=seed)
         return train.subset(weight_idx), train.subset(arch_idx)
-    if dataset in ("cifar100", "ImageNet16-120"):
+    if protocol == "test_halves" and dataset in ("cifar100", "ImageNet16-120"):
         train, test = load_train_test(dataset, data.source)
         halves = cifar100_test_halves if dataset == "cifar100" else imagenet16_test_halves
         xvalid_idx, _xtest_idx = halves(data.source, test.labels, seed)
         xvalid = test.subset(xvalid_idx)
         return _subsample(train, data.train_per_class, seed), _subsample(xvalid, data.arch_per_class, seed)
-    raise NashError(f"benchmark {config.benchmark} uses dataset {dataset}, which has no search protocol yet")
+    if protocol == "imagenet_subsets" and dataset == "imagenet":
+        weight, arch = imagenet_search_sets(data.source, seed=seed)
+        return _subsample(weight, data.train_per_class, seed), _subsample(arch, data.train_per_class, seed)
+    raise NashError(f"benchmark {config.benchmark}: no {protocol!r} search protocol for dataset {dataset}")
 
 
 def load_search_batches(config: RunConfig, device: torch.device) -> PairedBatches:

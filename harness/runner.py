@@ -14,8 +14,8 @@ from tqdm import tqdm
 
 from benchmarks.errors import NashError
 from benchmarks.nb201.oracle import Nb201Oracle, default_oracle
-from benchmarks.nb201.space import Nb201Space
 from benchmarks.registry import Benchmark, get_benchmark
+from benchmarks.spaces import get_space
 from harness.config import RunConfig
 from harness.data import load_search_batches
 from harness.environment import (
@@ -77,13 +77,14 @@ def run_search(
     write_json(run_dir / RUN_FILE, facts)
     started = time.perf_counter()
     try:
-        oracle = oracle or default_oracle()
-        if benchmark.oracle_metrics and oracle.space != "tss":
-            raise NashError(
-                f"{config.benchmark} is judged in the NAS-Bench-201 topology space, but the oracle "
-                f"{oracle.source} is a {oracle.space} table; pass a tss table with --oracle or NASH_ORACLE"
-            )
-        facts["oracle"] = {"source": str(oracle.source), "checksum_sha256": oracle.meta.get("checksum_sha256")}
+        if benchmark.oracle_metrics:  # benchmarks judged by training (backend "train") need no table
+            oracle = oracle or default_oracle()
+            if oracle.space != "tss":
+                raise NashError(
+                    f"{config.benchmark} is judged in the NAS-Bench-201 topology space, but the oracle "
+                    f"{oracle.source} is a {oracle.space} table; pass a tss table with --oracle or NASH_ORACLE"
+                )
+            facts["oracle"] = {"source": str(oracle.source), "checksum_sha256": oracle.meta.get("checksum_sha256")}
         rows = _search(config, benchmark, run_dir, progress, oracle, facts)
     except BaseException as err:
         facts.update(status="failed" if isinstance(err, Exception) else "interrupted", error=f"{err}")
@@ -106,17 +107,14 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
     facts["device"] = device_name(device)
     seed_everything(config.seed)
     batches = load_search_batches(config, device)
-    space = Nb201Space()
-    net_cfg = config.network
+    space = get_space(benchmark.space)
     searcher_cls = get_searcher(config.searcher)
     options = searcher_cls.options_type(**config.searcher_options)
     network = searcher_cls.build_supernet(
         space,
-        channels=net_cfg.channels,
-        cells_per_stage=net_cfg.cells_per_stage,
         num_classes=benchmark.num_classes,
-        affine=net_cfg.affine,
         options=options,
+        **{name: getattr(config.network, name) for name in space.network_fields},
     ).to(device)
     searcher = searcher_cls(space, network, config.train, options)
     total = config.train.epochs

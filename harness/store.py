@@ -21,7 +21,8 @@ RUN_FILE = "run.json"
 EPOCHS_FILE = "epochs.parquet"
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
+    """Call `write(handle)` on a temporary file beside `path`, fsync it, then rename it over `path`."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -36,12 +37,12 @@ def _atomic_write(path: Path, write) -> None:
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
     data = json.dumps(payload, indent=2, sort_keys=True, default=str).encode()
-    _atomic_write(path, lambda handle: handle.write(data))
+    atomic_write(path, lambda handle: handle.write(data))
 
 
 def write_epochs(path: Path, rows: list[dict[str, Any]]) -> None:
     frame = pd.DataFrame(rows)
-    _atomic_write(path, lambda handle: frame.to_parquet(handle, index=False))
+    atomic_write(path, lambda handle: frame.to_parquet(handle, index=False))
 
 
 def read_json(path: Path) -> dict[str, Any]:

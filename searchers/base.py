@@ -17,6 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from benchmarks.spaces import SPACE_NAMES
+from searchers.derivation import has_cells, strongest_edges_genotype
+
 Batch = tuple[Tensor, Tensor]
 
 
@@ -55,7 +58,7 @@ class Searcher(ABC):
 
     name: ClassVar[str]
     options_type: ClassVar[type]  # dataclass of the searcher's own switches; validates in __post_init__
-    spaces: ClassVar[tuple[str, ...]] = ("nb201",)  # search spaces this searcher can run on
+    spaces: ClassVar[tuple[str, ...]] = SPACE_NAMES  # search spaces this searcher can run on
 
     @classmethod
     def validate_for_space(cls, space: str, options: Any) -> None:
@@ -63,11 +66,13 @@ class Searcher(ABC):
         return None  # most searchers' options mean the same on every space they run on
 
     @classmethod
-    def build_supernet(
-        cls, space, *, channels: int, cells_per_stage: int, num_classes: int, affine: bool, options: Any
-    ) -> nn.Module:
-        """The supernet this searcher searches; override when it needs a different one (e.g. partial channels)."""
-        return space.build_supernet(channels, cells_per_stage, num_classes, affine)
+    def build_supernet(cls, space, *, num_classes: int, options: Any, **network: Any) -> nn.Module:
+        """The supernet this searcher searches; override when it needs a different one (e.g. partial channels).
+
+        `network` holds the size fields the space uses (`space.network_fields`): channels and
+        cells_per_stage (NB201) or layers and stem_multiplier (DARTS spaces), and affine.
+        """
+        return space.build_supernet(num_classes=num_classes, **network)
 
     @classmethod
     def check_run(cls, options: Any, *, epochs: int | None, channels: int) -> None:
@@ -122,7 +127,7 @@ class BilevelSearcher(Searcher):
         self.options = options
         device = next(network.parameters()).device
         # Small random init as in the reference implementations: near-uniform, ties broken.
-        self.alpha = nn.Parameter(1e-3 * torch.randn(space.num_edges, len(space.ops), device=device))
+        self.alpha = nn.Parameter(1e-3 * torch.randn(space.num_edges, space.num_ops, device=device))
         self.weight_optimizer = torch.optim.SGD(
             network.parameters(),
             lr=train.lr,
@@ -168,7 +173,14 @@ class BilevelSearcher(Searcher):
         return batch_sums(logits, y, loss)
 
     def genotype(self):
+        """NB201: argmax per edge (`none` included). Spaces with cells: `cell_genotype` (per node, 2 inputs)."""
+        if has_cells(self.space):
+            return self.cell_genotype()
         return self.space.genotype_from_op_indices(self.alpha.detach().argmax(dim=1).tolist())
+
+    def cell_genotype(self):
+        """DARTS rule: per node the 2 edges with the largest max non-`none` softmax weight, argmax op on each."""
+        return strongest_edges_genotype(self.space, self.op_probabilities())
 
     def op_probabilities(self) -> Tensor:
         return F.softmax(self.alpha.detach(), dim=-1)

@@ -6,21 +6,29 @@ from dataclasses import dataclass
 
 from benchmarks.errors import NashError
 from searchers.base import Batch, BilevelSearcher, StepStats
+from searchers.derivation import top_pairs_genotype
 from searchers.mixing import SingleOpMixer, draw_finite_gumbel, gumbel_softmax_hard
 
 
 @dataclass(frozen=True)
 class GdasOptions:
-    """τ is annealed linearly per epoch from `tau_max` to `tau_min`."""
+    """τ is annealed linearly per epoch from `tau_max` to `tau_min`.
+
+    `distinct_edges` (DARTS-family spaces only): the derived node's two (op, input) pairs must come
+    from two different edges; off (default) follows the reference code, which may keep two ops of one edge.
+    """
 
     tau_max: float = 10.0
     tau_min: float = 0.1
+    distinct_edges: bool = False
 
     def __post_init__(self) -> None:
         if not (self.tau_min > 0 and self.tau_max > 0):
             raise NashError(f"tau_max and tau_min must be positive, got tau_max={self.tau_max}, tau_min={self.tau_min}")
         if self.tau_min > self.tau_max:
             raise NashError(f"tau_min ({self.tau_min}) must not exceed tau_max ({self.tau_max}): tau decreases")
+        if not isinstance(self.distinct_edges, bool):
+            raise NashError(f"option distinct_edges must be true or false, got {self.distinct_edges!r}")
 
 
 def linear_tau(tau_max: float, tau_min: float, epoch: int, total: int) -> float:
@@ -35,6 +43,11 @@ class Gdas(BilevelSearcher):
 
     name = "gdas"
     options_type = GdasOptions
+
+    @classmethod
+    def validate_for_space(cls, space: str, options: GdasOptions) -> None:
+        if options.distinct_edges and space == "nb201":
+            raise NashError("distinct_edges has no effect on nb201 (every node keeps all its edges); leave it false")
 
     def __init__(self, space, network, train, options: GdasOptions) -> None:
         super().__init__(space, network, train, options)
@@ -63,6 +76,10 @@ class Gdas(BilevelSearcher):
         ops = index.tolist()
         arch_hard, _ = gumbel_softmax_hard(self.alpha, self.tau, gumbel)
         return SingleOpMixer(hard, ops), SingleOpMixer(arch_hard, ops)
+
+    def cell_genotype(self):
+        """DARTS-family spaces: per node the top-2 (op, input) pairs by softmax(α), `none` excluded."""
+        return top_pairs_genotype(self.space, self.op_probabilities(), self.options.distinct_edges)
 
     def epoch_facts(self) -> dict[str, float]:
         return {**super().epoch_facts(), "tau": self.tau}

@@ -6,7 +6,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from benchmarks.darts.ops import Zero as DartsZero
 from benchmarks.nb201.ops import Zero
+
+_ZEROS = (Zero, DartsZero)
 
 
 class SoftmaxMixer:
@@ -21,7 +24,7 @@ class SoftmaxMixer:
 
     def __call__(self, edge: int, ops: nn.ModuleList, x: Tensor) -> Tensor:
         row = self.weights[edge]
-        terms = [row[k] * op(x) for k, op in enumerate(ops) if not isinstance(op, Zero)]
+        terms = [row[k] * op(x) for k, op in enumerate(ops) if not isinstance(op, _ZEROS)]
         return torch.stack(terms).sum(dim=0) if len(terms) > 1 else terms[0]
 
 

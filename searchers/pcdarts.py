@@ -7,6 +7,7 @@ still runs forward (without gradients) so the val loss/accuracy columns cover ev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from torch import Tensor, nn
 from benchmarks.errors import NashError
 from benchmarks.nb201.arch import EDGES, NUM_NODES
 from searchers.base import Batch, BilevelSearcher, StepStats, TrainConfig, batch_sums
+from searchers.derivation import strongest_edges_genotype
 from searchers.mixing import SoftmaxMixer
 from searchers.partial_channels import edge_normalization, partial_channel_edge
 
@@ -45,17 +47,18 @@ def nb201_node_edges() -> list[list[int]]:
 class PartialChannelMixer:
     """Edge = softmax(β)-over-the-node weight × partial-channel edge with a softmax(α) mixed op.
 
-    NB201 nodes sum their incoming edges, so scaling each edge by its normalised β gives
-    node = Σ_edges softmax_node(β)·edge.
+    Nodes sum their incoming edges, so scaling each edge by its normalised β gives
+    node = Σ_edges softmax_node(β)·edge. `strides[e]` tells the bypass of edge e to max-pool (2).
     """
 
-    def __init__(self, op_weights: Tensor, edge_weights: Tensor, k: int) -> None:
+    def __init__(self, op_weights: Tensor, edge_weights: Tensor, k: int, strides: Sequence[int]) -> None:
         self.mixed = SoftmaxMixer(op_weights)
         self.edge_weights = edge_weights
         self.k = k
+        self.strides = strides
 
     def __call__(self, edge: int, ops: nn.ModuleList, x: Tensor) -> Tensor:
-        out = partial_channel_edge(x, self.k, lambda part: self.mixed(edge, ops, part), stride=1)
+        out = partial_channel_edge(x, self.k, lambda part: self.mixed(edge, ops, part), stride=self.strides[edge])
         return self.edge_weights[edge] * out
 
 
@@ -66,9 +69,18 @@ class PcDarts(BilevelSearcher):
     options_type = PcDartsOptions
 
     @classmethod
-    def build_supernet(cls, space, *, channels, cells_per_stage, num_classes, affine, options: PcDartsOptions):
-        cls.check_run(options, epochs=None, channels=channels)
-        return space.build_supernet(channels, cells_per_stage, num_classes, affine, op_channels_divisor=options.k)
+    def build_supernet(cls, space, *, num_classes, options: PcDartsOptions, **network):
+        cls.check_run(options, epochs=None, channels=network["channels"])
+        op_channels = network["channels"] // options.k
+        reducing_skips = any(
+            stride == 2 and "skip_connect" in space.edge_ops(e) for e, stride in enumerate(space.edge_strides)
+        )
+        if op_channels % 2 and reducing_skips:  # skip_connect at stride 2 is a FactorizedReduce (two halves)
+            raise NashError(
+                f"pcdarts: {network['channels']} channels / k={options.k} leaves {op_channels} per op, but "
+                f"{space.name} has skip_connect on stride-2 edges, which needs an even count; change k or channels"
+            )
+        return space.build_supernet(num_classes=num_classes, op_channels_divisor=options.k, **network)
 
     @classmethod
     def check_run(cls, options: PcDartsOptions, *, epochs: int | None, channels: int) -> None:
@@ -84,7 +96,7 @@ class PcDarts(BilevelSearcher):
             )
 
     def __init__(self, space, network: nn.Module, train: TrainConfig, options: PcDartsOptions) -> None:
-        self.node_edges = nb201_node_edges()
+        self.node_edges = [list(edges) for edges in space.node_edge_groups]  # per node and cell type
         device = next(network.parameters()).device
         self.beta = nn.Parameter(1e-3 * torch.randn(space.num_edges, device=device))
         super().__init__(space, network, train, options)
@@ -99,7 +111,12 @@ class PcDarts(BilevelSearcher):
 
     def mixer(self, detached: bool) -> PartialChannelMixer:
         alpha, beta = (self.alpha.detach(), self.beta.detach()) if detached else (self.alpha, self.beta)
-        return PartialChannelMixer(F.softmax(alpha, dim=-1), edge_normalization(beta, self.node_edges), self.options.k)
+        return PartialChannelMixer(
+            F.softmax(alpha, dim=-1),
+            edge_normalization(beta, self.node_edges),
+            self.options.k,
+            self.space.edge_strides,
+        )
 
     def step(self, train_batch: Batch, val_batch: Batch) -> StepStats:
         if self.arch_updates:
@@ -115,6 +132,10 @@ class PcDarts(BilevelSearcher):
 
     def edge_weights(self) -> Tensor:
         return edge_normalization(self.beta.detach(), self.node_edges)
+
+    def cell_genotype(self):
+        """Per node the 2 edges with the largest max non-`none` softmax(α)·softmax(β), argmax non-`none` op."""
+        return strongest_edges_genotype(self.space, self.op_probabilities(), self.edge_weights())
 
     def epoch_facts(self) -> dict[str, float]:
         return {**super().epoch_facts(), "arch_updates": float(self.arch_updates)}

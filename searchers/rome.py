@@ -15,9 +15,11 @@ Every part is a switch (`RomeOptions`). With both accumulations off the step *is
 ROME's order and fresh samples per phase, and the other phase uses a single sample: the
 switches change how many samples a phase averages or sums, never the order.
 
-On NAS-Bench-201 every node keeps all its inputs and `none` is an op, so there is no
-topology to disentangle: ROME on NB201 is GDAS + gradient accumulation (`topology=False`,
-which the nb201 profiles set; `topology=True` there is an error before training).
+In the DARTS-family spaces (S0–S4) topology is on by default: β per intermediate node of each
+cell type (`space.node_in_edges`, 8 nodes). On NAS-Bench-201 every node keeps all its inputs and
+`none` is an op, so there is no topology to disentangle: ROME on NB201 is GDAS + gradient
+accumulation (`topology=False`, which the nb201 profiles set; `topology=True` there is an error
+before training).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from torch import Tensor, nn
 
 from benchmarks.errors import NashError
 from searchers.base import Batch, StepStats
+from searchers.derivation import op_argmax
 from searchers.gdas import Gdas, GdasOptions
 from searchers.mixing import SingleOpMixer
 from searchers.topology import TOP2, TOPOLOGY_SAMPLERS, NodeTopology, SampledPathMixer
@@ -76,6 +79,7 @@ class Rome(Gdas):
 
     @classmethod
     def validate_for_space(cls, space: str, options: RomeOptions) -> None:
+        super().validate_for_space(space, options)
         if options.topology and space in SPACES_WITHOUT_TOPOLOGY:
             raise NashError(
                 f"{space} has no topology to disentangle: {SPACES_WITHOUT_TOPOLOGY[space]}; "
@@ -151,10 +155,13 @@ class Rome(Gdas):
         return loss_sum, correct
 
     def genotype(self):
-        """Topology on: the two most likely edges per node by β, argmax α on each; off: argmax α per edge."""
+        """Topology on: the two most likely edges per node by β, argmax non-`none` α on each.
+
+        Off: GDAS's derivation (argmax α per edge on NB201; top-2 (op, input) pairs per node with cells).
+        """
         if self.topology is None:
             return super().genotype()
-        ops = self.alpha.detach().argmax(dim=1).tolist()
+        ops = op_argmax(self.alpha, getattr(self.space, "none_index", None))
         return self.space.genotype_from_kept_edges(self.topology.most_likely_edges(), ops)
 
     def state_dict(self) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 `Genotype(normal=[(op, input), ...], normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[...])`:
 two (op, input) pairs per intermediate node, node by node; inputs numbered as in `cell_edges`.
+`skip_count` / `param_free_count` count the normal cell only (ALGORITHMS.md §3).
 `str()` of a Genotype is the form papers and reference code print, and `parse_genotype` reads it
 back (also with `range(2, 6)` for the concat lists, as DARTS prints them), without `eval`.
 """
@@ -12,7 +13,7 @@ import ast
 from typing import NamedTuple
 
 from benchmarks.darts.cell_edges import CONCAT, NUM_NODES, edge_index
-from benchmarks.darts.ops import ALL_OPS
+from benchmarks.darts.ops import ALL_OPS, PARAMETER_FREE_OPS
 from benchmarks.errors import NashError
 
 CellGenes = tuple[tuple[str, int], ...]
@@ -33,6 +34,19 @@ class Genotype(NamedTuple):
             f"Genotype(normal={cell(self.normal)}, normal_concat={list(self.normal_concat)}, "
             f"reduce={cell(self.reduce)}, reduce_concat={list(self.reduce_concat)})"
         )
+
+    def to_string(self) -> str:
+        return str(self)
+
+    @property
+    def skip_count(self) -> int:
+        """`skip_connect` genes of the normal cell (the collapse measure; reduction cells are not counted)."""
+        return sum(1 for op, _ in self.normal if op == "skip_connect")
+
+    @property
+    def param_free_count(self) -> int:
+        """Parameter-free genes of the normal cell (skip, pooling, none, noise): the ROME paper's "#pf"."""
+        return sum(1 for op, _ in self.normal if op in PARAMETER_FREE_OPS)
 
     def edges(self, cell: str) -> list[tuple[int, str]]:
         """(edge index, op) of every gene of the 'normal' or 'reduce' cell."""

@@ -50,3 +50,23 @@ def random_crop_flip(x: torch.Tensor, generator: torch.Generator, padding: int =
     padded_width = width + 2 * padding
     picked_rows = padded.gather(2, rows.view(n, 1, height, 1).expand(n, channels, height, padded_width))
     return picked_rows.gather(3, cols.view(n, 1, 1, width).expand(n, channels, height, width))
+
+
+def cutout(x: torch.Tensor, length: int, generator: torch.Generator) -> torch.Tensor:
+    """Zero one `length`x`length` square per image (DeVries & Taylor 2017, as in the DARTS evaluation).
+
+    The square's centre is uniform over the image and the square is clipped at the borders, so it can
+    be partly outside. Applied to the normalised batch, as the reference pipeline does (Cutout after
+    Normalize), so the square reads 0 after normalisation.
+    """
+    n, _channels, height, width = x.shape
+    device = x.device
+    cy = torch.randint(0, height, (n, 1), generator=generator, device=device)
+    cx = torch.randint(0, width, (n, 1), generator=generator, device=device)
+    half = length // 2
+    rows = torch.arange(height, device=device).view(1, height)
+    cols = torch.arange(width, device=device).view(1, width)
+    in_rows = (rows >= cy - half) & (rows < cy + half)  # (n, H)
+    in_cols = (cols >= cx - half) & (cols < cx + half)  # (n, W)
+    hole = in_rows.view(n, 1, height, 1) & in_cols.view(n, 1, 1, width)
+    return x.masked_fill(hole, 0.0)

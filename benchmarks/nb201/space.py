@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from benchmarks.nb201.arch import NUM_EDGES, OPS, PARAMETER_FREE_OPS, Nb201Arch
+from benchmarks.nb201.arch import EDGES, NUM_EDGES, NUM_NODES, OPS, PARAMETER_FREE_OPS, Nb201Arch
 from benchmarks.nb201.network import Nb201Network, Nb201SuperNet
 
 
@@ -15,6 +15,21 @@ class Nb201Space:
     ops: tuple[str, ...] = OPS
     num_edges: int = NUM_EDGES
     parameter_free_ops = PARAMETER_FREE_OPS
+    num_ops: int = len(OPS)
+    none_index: int | None = OPS.index("none")
+    edge_strides: tuple[int, ...] = (1,) * NUM_EDGES
+    # Incoming edges of each node 1..3 (every node sums all of them; PC-DARTS normalises over them).
+    node_edge_groups: tuple[tuple[int, ...], ...] = tuple(
+        tuple(e for e, (_, dest) in enumerate(EDGES) if dest == node) for node in range(1, NUM_NODES)
+    )
+    network_fields = ("channels", "cells_per_stage", "affine")  # the NetworkConfig fields the supernet uses
+    # No `node_in_edges`: there is no topology to sample (ROME refuses topology=true here).
+
+    def edge_ops(self, edge: int) -> tuple[str, ...]:
+        """The op names of α row `edge`: the same five ops on every edge."""
+        if not 0 <= edge < NUM_EDGES:
+            raise IndexError(f"NAS-Bench-201 edges are 0..{NUM_EDGES - 1}, got {edge}")
+        return OPS
 
     def build_supernet(
         self, channels: int, cells_per_stage: int, num_classes: int, affine: bool, op_channels_divisor: int = 1

@@ -49,6 +49,8 @@ class ToyNet(nn.Module):
 class ToySpace:
     name = "toy"
     ops = OPS
+    num_ops = len(OPS)
+    none_index = None
     num_edges = 5
     node_in_edges = NODE_IN_EDGES
 

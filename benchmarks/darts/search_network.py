@@ -1,0 +1,123 @@
+"""The one-shot network of the DARTS-family spaces (ALGORITHMS.md §1.2).
+
+Stem Conv3x3 (stem_multiplier·C channels) + BN; `layers` cells, the ones at layers//3 and
+2·layers//3 reduce (stride 2 on the edges from the cell inputs, channels doubled); each cell
+preprocesses its two inputs to C channels (ReLU-Conv1x1-BN, or FactorizedReduce when the previous
+cell reduced), computes 4 intermediate nodes and concatenates them; global pool + Linear.
+
+Like the NB201 supernet it owns no architecture parameters: every forward takes an `EdgeMixer`,
+called as `mixer(arch_edge, ops, x)` with arch_edge = cell edge (0–13) + 14 in reduction cells.
+A mixer may return None for an edge it drops (ROME's topology); the node skips it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from benchmarks.darts.cell_edges import NODE_IN_EDGES, NUM_CELL_EDGES, NUM_NODES
+from benchmarks.darts.ops import FactorizedReduce, ReluConvBn, make_op
+
+CellOps = Sequence[Sequence[str]]  # candidate op names per cell edge (14 entries)
+
+
+def reduction_layers(layers: int) -> frozenset[int]:
+    """Indices of the reduction cells: layers//3 and 2·layers//3."""
+    return frozenset({layers // 3, 2 * layers // 3})
+
+
+class DartsSearchCell(nn.Module):
+    """14 edges, each holding every candidate op of that edge; `op_channels_divisor` K builds them for C/K channels."""
+
+    def __init__(
+        self,
+        edge_ops: CellOps,
+        c_prev_prev: int,
+        c_prev: int,
+        channels: int,
+        reduction: bool,
+        reduction_prev: bool,
+        affine: bool,
+        op_channels_divisor: int = 1,
+    ) -> None:
+        super().__init__()
+        if len(edge_ops) != NUM_CELL_EDGES:
+            raise ValueError(f"a DARTS cell has {NUM_CELL_EDGES} edges, got op sets for {len(edge_ops)}")
+        if op_channels_divisor < 1 or channels % op_channels_divisor:
+            raise ValueError(f"op_channels_divisor {op_channels_divisor} does not divide {channels} channels")
+        self.reduction = reduction
+        self.offset = NUM_CELL_EDGES if reduction else 0
+        self.preprocess0 = (
+            FactorizedReduce(c_prev_prev, channels, affine)
+            if reduction_prev
+            else ReluConvBn(c_prev_prev, channels, 1, 1, 0, affine)
+        )
+        self.preprocess1 = ReluConvBn(c_prev, channels, 1, 1, 0, affine)
+        op_channels = channels // op_channels_divisor
+        self.edges = nn.ModuleList()
+        for node_edges in NODE_IN_EDGES:
+            for source, edge in enumerate(node_edges):
+                stride = 2 if reduction and source < 2 else 1  # the cell inputs are at the previous resolution
+                self.edges.append(
+                    nn.ModuleList(make_op(op, op_channels, stride, affine, search=True) for op in edge_ops[edge])
+                )
+
+    def forward(self, s0: Tensor, s1: Tensor, mixer) -> Tensor:
+        states = [self.preprocess0(s0), self.preprocess1(s1)]
+        for node, node_edges in enumerate(NODE_IN_EDGES):
+            total = None
+            for source, edge in enumerate(node_edges):
+                out = mixer(self.offset + edge, self.edges[edge], states[source])
+                if out is not None:  # None: the mixer dropped this edge (ROME topology)
+                    total = out if total is None else total + out
+            if total is None:
+                raise RuntimeError(f"the mixer dropped every incoming edge of node {node}")
+            states.append(total)
+        return torch.cat(states[2:], dim=1)
+
+
+class DartsSearchNetwork(nn.Module):
+    """The DARTS search network (paper setting: 8 cells, C=16, stem multiplier 3, BN without affine in cells)."""
+
+    def __init__(
+        self,
+        normal_ops: CellOps,
+        reduce_ops: CellOps,
+        channels: int = 16,
+        layers: int = 8,
+        num_classes: int = 10,
+        stem_multiplier: int = 3,
+        affine: bool = False,
+        op_channels_divisor: int = 1,
+    ) -> None:
+        super().__init__()
+        if layers < 1:
+            raise ValueError(f"a DARTS search network needs at least one cell, got layers={layers}")
+        c_stem = stem_multiplier * channels
+        self.stem = nn.Sequential(nn.Conv2d(3, c_stem, 3, padding=1, bias=False), nn.BatchNorm2d(c_stem))
+        c_prev_prev, c_prev, c = c_stem, c_stem, channels
+        reductions = reduction_layers(layers)
+        self.cells = nn.ModuleList()
+        reduction_prev = False
+        for i in range(layers):
+            reduction = i in reductions
+            if reduction:
+                c *= 2
+            ops = reduce_ops if reduction else normal_ops
+            cell = DartsSearchCell(ops, c_prev_prev, c_prev, c, reduction, reduction_prev, affine, op_channels_divisor)
+            self.cells.append(cell)
+            reduction_prev = reduction
+            c_prev_prev, c_prev = c_prev, NUM_NODES * c
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(c_prev, num_classes)
+
+    def forward(self, x: Tensor, mixer) -> Tensor:
+        s0 = s1 = self.stem(x)
+        for cell in self.cells:
+            s0, s1 = s1, cell(s0, s1, mixer)
+        return self.classifier(self.pool(s1).flatten(1))
+
+    def weight_parameters(self) -> list[nn.Parameter]:
+        return list(self.parameters())

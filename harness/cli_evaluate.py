@@ -1,0 +1,51 @@
+"""`nash evaluate`: train a genotype's evaluation network from scratch (real-training backend)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("evaluate", help="train a DARTS-family genotype from scratch and record its test error")
+    p.add_argument("--benchmark", required=True, help="a DARTS-family benchmark, e.g. s2-cifar10")
+    p.add_argument("--genotype", required=True, help="Genotype(normal=[...], normal_concat=[...], reduce=..., ...)")
+    p.add_argument("--profile", default="quick", help="quick (seconds-minutes on a CPU) or paper (published protocol)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="runs", help="results folder; the run goes to <out>/<run id>/")
+    p.add_argument("--epochs", type=int, default=None, help="override the protocol's number of epochs")
+    p.add_argument("--data", default=None, help="the benchmark's dataset itself on disk")
+    p.add_argument(
+        "--data-root",
+        default=None,
+        metavar="DIR",
+        help="folder of datasets (else $NASH_DATA_ROOT; layout in docs/DATA.md)",
+    )
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    p.add_argument("--resume", action="store_true", help="continue from the run's last epoch checkpoint")
+    p.add_argument("--overwrite", action="store_true", help="replace an earlier run of the same genotype and seed")
+    p.add_argument("--no-progress", action="store_true", help="no per-epoch lines")
+    p.set_defaults(func=evaluate_command)
+
+
+def evaluate_command(args) -> int:
+    from harness.evaluate import evaluate_genotype
+
+    result = evaluate_genotype(
+        args.benchmark,
+        args.genotype,
+        args.profile,
+        args.seed,
+        Path(args.out),
+        data=args.data,
+        data_root=args.data_root,
+        device=args.device,
+        epochs=args.epochs,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        progress=not args.no_progress,
+    )
+    final = result.facts["final"]
+    print(json.dumps({k: final[k] for k in ("test_error", "params", "params_with_aux", "flops", "seconds")}))
+    print(f"results: {result.run_dir}")
+    return 0
