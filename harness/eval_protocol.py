@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from benchmarks.darts.genotype import Genotype
-from benchmarks.darts.space_ops import ops_of_space
+from benchmarks.darts.spaces import get_darts_space
 from benchmarks.errors import NashError
 from benchmarks.profiles import Benchmark
 from searchers.base import cosine_lr
@@ -78,15 +78,8 @@ class EvalProtocol:
 
 
 def check_genotype_ops(benchmark: Benchmark, genotype: Genotype) -> None:
-    """Refuse a genotype with an op its benchmark's space does not have."""
-    allowed = ops_of_space(benchmark.space)
-    used = {op for op, _ in (*genotype.normal, *genotype.reduce)}
-    foreign = sorted(used - allowed)
-    if foreign:
-        raise NashError(
-            f"genotype uses {', '.join(foreign)}, not in the {benchmark.space.upper()} space of {benchmark.name} "
-            f"(its ops: {', '.join(sorted(allowed))})"
-        )
+    """Refuse a genotype with an op its benchmark's space does not have on that edge."""
+    get_darts_space(benchmark.space).check_genotype(genotype)
 
 
 def eval_run_id(benchmark: str, profile: str, seed: int, genotype: Genotype) -> str:

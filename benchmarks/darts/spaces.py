@@ -152,13 +152,16 @@ class DartsSpace:
 
     def parse(self, text: str) -> Genotype:
         """A genotype string, checked against this space's per-edge op sets."""
-        genotype = parse_genotype(text)
+        return self.check_genotype(parse_genotype(text))
+
+    def check_genotype(self, genotype: Genotype) -> Genotype:
+        """`genotype` itself when every gene's op is a candidate on its edge here (S1: edge by edge)."""
         for cell in CELL_TYPES:
             offset = 0 if cell == "normal" else NUM_CELL_EDGES
             for edge, op in genotype.edges(cell):
                 if op not in self.edge_ops(offset + edge):
                     raise NashError(
-                        f"{op} is not a candidate on edge {edge} of the {cell} cell in {self.name}; "
+                        f"genotype uses {op}, not a candidate on edge {edge} of the {cell} cell in {self.name}; "
                         f"valid there: {', '.join(self.edge_ops(offset + edge))}"
                     )
         return genotype

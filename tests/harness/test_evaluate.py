@@ -113,8 +113,12 @@ def test_cli_quick_run_writes_its_result_files(tmp_path, capsys):
     ("bench", "genotype", "fragment"),
     [
         ("s2-cifar10", "Genotype(normal=[('sep_conv_3x3', 0)]", "cannot parse genotype"),
-        ("s2-cifar10", S2.replace("skip_connect", "max_pool_3x3", 1), "max_pool_3x3, not in the S2 space"),
-        ("s0-cifar10", S2.replace("skip_connect", "none", 1), "none, not in the S0 space"),
+        (
+            "s2-cifar10",
+            S2.replace("skip_connect", "max_pool_3x3", 1),
+            "max_pool_3x3, not a candidate on edge 1 of the normal cell",
+        ),
+        ("s0-cifar10", S2.replace("skip_connect", "none", 1), "none, not a candidate on edge 1 of the normal"),
         ("nb201-cifar10", S2, "tabular oracle"),
         ("s2-cifar100", S2, "cifar100 not found"),
         ("s0-nope", S2, "unknown benchmark"),
