@@ -1,12 +1,15 @@
 """Time and memory of one search step for every registered searcher, on the same supernet and batch.
 
-Usage: python scripts/bench_searchers.py [--channels 16] [--cells 5] [--batch 64] [--size 32]
+Usage: python scripts/bench_searchers.py [--benchmark nb201-cifar10|s0-cifar10|...]
+           [--channels C] [--cells N] [--layers L] [--batch 64] [--size 32]
            [--warmup 2] [--steps 10] [--device auto|cpu|cuda] [--profile paper|quick]
            [--searchers darts,gdas,...] [--threads N] [--json]
 
 A step is one full bi-level iteration (`Searcher.step`: its arch and weight updates) on one
-train batch and one val batch of random images; each searcher runs with the options of the
-nb201-cifar10 profile (`--profile`, default paper: ROME with K=7). Reported: the median
+train batch and one val batch of random images; each searcher runs with the options and the
+supernet of the benchmark's profile (`--benchmark`, default nb201-cifar10; `--profile`, default
+paper: ROME with K=7; on s0-cifar10 the DARTS search network, 8 cells, C=16). `--channels`,
+`--cells` (NB201) and `--layers` (DARTS spaces) override the supernet's size. Reported: the median
 time per step over `--steps` timed steps after `--warmup` untimed ones, images/s (train +
 val images of one iteration / median step time), peak memory, and both as ratios to DARTS
 measured in the same run.
@@ -36,12 +39,11 @@ sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 import torch  # noqa: E402
 
-from benchmarks.nb201.space import Nb201Space  # noqa: E402
 from benchmarks.registry import get_benchmark, get_profile  # noqa: E402
+from benchmarks.spaces import get_space  # noqa: E402
+from harness.config import NetworkConfig  # noqa: E402
 from searchers.base import TrainConfig  # noqa: E402
 from searchers.registry import SEARCHERS, get_searcher  # noqa: E402
-
-BENCHMARK = "nb201-cifar10"
 
 
 def _proc_status_kb(field: str) -> int:
@@ -57,21 +59,31 @@ def _reset_cpu_peak() -> int:
     return _proc_status_kb("VmRSS")
 
 
+def supernet_size(space, profile, args: argparse.Namespace) -> dict[str, Any]:
+    """The profile's network fields for this space, with the command line's overrides."""
+    overrides = {"channels": args.channels, "cells_per_stage": args.cells, "layers": args.layers}
+    size = {field: profile.network.get(field, getattr(NetworkConfig(), field)) for field in space.network_fields}
+    size.update({k: v for k, v in overrides.items() if v is not None and k in size})
+    return size
+
+
 def measure(name: str, args: argparse.Namespace, device: torch.device) -> dict[str, Any]:
     """Set up one searcher, run warm-up and timed steps, return its figures."""
     torch.manual_seed(0)
     searcher_cls = get_searcher(name)
-    profile = get_profile(get_benchmark(BENCHMARK), args.profile)
+    benchmark = get_benchmark(args.benchmark)
+    profile = get_profile(benchmark, args.profile)
     options = searcher_cls.options_type(**profile.options_for(name))
-    space = Nb201Space()
+    space = get_space(benchmark.space)
     network = searcher_cls.build_supernet(
-        space, channels=args.channels, cells_per_stage=args.cells, num_classes=10, affine=False, options=options
+        space, num_classes=benchmark.num_classes, options=options, **supernet_size(space, profile, args)
     ).to(device)
     searcher = searcher_cls(space, network, TrainConfig(epochs=50, batch_size=args.batch), options)
     searcher.new_epoch(0, 50)
     shape = (args.batch, 3, args.size, args.size)
-    train = (torch.randn(shape, device=device), torch.randint(0, 10, (args.batch,), device=device))
-    val = (torch.randn(shape, device=device), torch.randint(0, 10, (args.batch,), device=device))
+    classes = benchmark.num_classes
+    train = (torch.randn(shape, device=device), torch.randint(0, classes, (args.batch,), device=device))
+    val = (torch.randn(shape, device=device), torch.randint(0, classes, (args.batch,), device=device))
     if device.type == "cuda":
         torch.cuda.synchronize(device)
         torch.cuda.reset_peak_memory_stats(device)
@@ -140,8 +152,10 @@ def format_table(results: list[dict[str, Any]], memory_label: str) -> str:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--channels", type=int, default=16)
-    parser.add_argument("--cells", type=int, default=5, help="cells per stage (N)")
+    parser.add_argument("--benchmark", default="nb201-cifar10", help="supernet and options of this benchmark")
+    parser.add_argument("--channels", type=int, default=None, help="C (default: the profile's)")
+    parser.add_argument("--cells", type=int, default=None, help="NB201 cells per stage N (default: the profile's)")
+    parser.add_argument("--layers", type=int, default=None, help="DARTS-space cells (default: the profile's)")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--size", type=int, default=32, help="image height and width")
     parser.add_argument("--warmup", type=int, default=2)
@@ -165,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         print(json.dumps(measure(args.worker, args, device)))
         return 0
+    benchmark = get_benchmark(args.benchmark)  # an unknown name fails before anything runs
+    space = get_space(benchmark.space)
+    size = supernet_size(space, get_profile(benchmark, args.profile), args)
     names = [n.strip() for n in args.searchers.split(",") if n.strip()]
     for name in names:
         get_searcher(name)  # unknown names fail before anything runs
@@ -178,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(measure_in_subprocess(name, argv))
     add_ratios(results)
     setting = {
-        "supernet": f"NB201 C={args.channels} N={args.cells}",
+        "supernet": f"{space.name} " + " ".join(f"{k}={v}" for k, v in size.items()),
         "batch": args.batch,
         "image_size": args.size,
         "warmup_steps": args.warmup,
@@ -186,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "torch_threads": torch.get_num_threads(),
         "load_average_1min_at_start": load,
-        "options_profile": f"{BENCHMARK} {args.profile}",
+        "options_profile": f"{args.benchmark} {args.profile}",
         "memory": "peak allocated (torch.cuda.max_memory_allocated, reset after setup)"
         if device.type == "cuda"
         else "peak RSS increase over the post-setup RSS, one fresh subprocess per searcher",

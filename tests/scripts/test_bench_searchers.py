@@ -46,3 +46,26 @@ def test_cpu_run_measures_each_searcher_in_a_subprocess(capsys):
     assert "fresh subprocess" in report["setting"]["memory"]
     (gdas,) = report["results"]
     assert gdas["searcher"] == "gdas" and gdas["time_vs_darts"] is None  # no DARTS in this run
+
+
+def test_darts_space_benchmark_measures_every_searcher_on_its_search_network():
+    bench = load_script()
+    argv = ["--benchmark", "s2-cifar10", "--channels", "8", "--layers", "3", "--batch", "4", "--size", "8"]
+    args = bench.parse_args([*argv, "--warmup", "0", "--steps", "1"])
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        results = [bench.measure(name, args, torch.device("cpu")) for name in SEARCHERS]
+    finally:
+        torch.set_num_threads(threads)
+    assert [r["searcher"] for r in results] == list(SEARCHERS)
+    rome = next(r for r in results if r["searcher"] == "rome")
+    assert rome["options"]["topology"] is True  # the DARTS spaces sample ROME's topology
+    assert bench.supernet_size(
+        bench.get_space("s2"), bench.get_profile(bench.get_benchmark("s2-cifar10"), "paper"), args
+    ) == {
+        "channels": 8,
+        "layers": 3,
+        "stem_multiplier": 3,
+        "affine": False,
+    }
