@@ -33,6 +33,12 @@ def _add_search(sub) -> None:
         help="override one config field, e.g. train.arch_lr=3e-4 or network.channels=16 (repeatable)",
     )
     p.add_argument("--overwrite", action="store_true", help="replace a finished run with the same id")
+    p.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="then train the final genotype from scratch with the benchmark's evaluation protocol "
+        "(DARTS-family benchmarks; same as `nash evaluate`)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_run_search)
 

@@ -45,7 +45,12 @@ def evaluate_command(args) -> int:
         overwrite=args.overwrite,
         progress=not args.no_progress,
     )
+    print_evaluation(result)
+    return 0
+
+
+def print_evaluation(result) -> None:
+    """The final figures of an evaluation run as one JSON line, then its folder."""
     final = result.facts["final"]
     print(json.dumps({k: final[k] for k in ("test_error", "params", "params_with_aux", "flops", "seconds")}))
     print(f"results: {result.run_dir}")
-    return 0

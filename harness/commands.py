@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from benchmarks.errors import NashError
 from benchmarks.nb201.oracle import Nb201Oracle
-from benchmarks.registry import BENCHMARKS
+from benchmarks.registry import BENCHMARKS, get_benchmark
 from harness.config import apply_overrides, resolve_config
 from harness.runner import run_search
 from reports.summary import format_table, summarize_runs
@@ -15,6 +16,8 @@ DEMO_BENCHMARK = "nb201-cifar10"
 
 
 def search_command(args) -> int:
+    if args.evaluate and get_benchmark(args.benchmark).backend != "train":
+        raise NashError(f"--evaluate trains the derived cell, but {args.benchmark} is judged by its table; drop it")
     config = resolve_config(
         args.benchmark,
         args.searcher,
@@ -30,7 +33,30 @@ def search_command(args) -> int:
     result = run_search(config, Path(args.out), overwrite=args.overwrite, progress=not args.no_progress, oracle=oracle)
     print(format_table(summarize_runs([result.summary], [result.rows])))
     print(f"results: {result.run_dir}")
+    if args.evaluate:
+        evaluate_final_genotype(args, config, result.rows[-1]["genotype"])
     return 0
+
+
+def evaluate_final_genotype(args, config, genotype: str) -> None:
+    """`nash search --evaluate`: the searched cell, trained with the same profile, seed, data and device."""
+    from harness.cli_evaluate import print_evaluation
+    from harness.evaluate import evaluate_genotype
+
+    print(f"evaluating the final genotype ({config.profile} protocol) ...", flush=True)
+    result = evaluate_genotype(
+        config.benchmark,
+        genotype,
+        config.profile,
+        config.seed,
+        Path(args.out),
+        data=args.data,
+        data_root=args.data_root,
+        device=args.device,
+        overwrite=args.overwrite,
+        progress=not args.no_progress,
+    )
+    print_evaluation(result)
 
 
 def demo_command(args) -> int:

@@ -41,3 +41,23 @@ def test_other_datasets_need_their_files(tmp_path, monkeypatch):
     monkeypatch.delenv("NASH_DATA_ROOT", raising=False)
     with pytest.raises(Exception, match="svhn not found"):
         resolve_config("s3-svhn", "darts", "quick")
+
+
+def test_search_with_evaluate_trains_the_final_genotype(tmp_path, capsys):
+    argv = ["search", "--benchmark", "s2-cifar10", "--searcher", "gdas", "--profile", "quick", "--seed", "0"]
+    argv += ["--out", str(tmp_path), "--epochs", "1", "--no-progress", "--set", "data.train_per_class=8", "--evaluate"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    searched = pd.read_parquet(tmp_path / "s2-cifar10__gdas__quick__seed0" / "epochs.parquet")["genotype"].iloc[-1]
+    (eval_dir,) = tmp_path.glob("s2-cifar10__eval-*__quick__seed0")
+    facts = json.loads((eval_dir / "run.json").read_text())
+    assert facts["status"] == "done" and str(facts["genotype"]) == searched
+    figures = json.loads(next(line for line in printed.splitlines() if line.startswith('{"test_error"')))
+    assert figures["params"] > 0 and 0 <= figures["test_error"] <= 100
+
+
+def test_evaluate_on_a_table_benchmark_is_refused_before_searching(tmp_path, capsys):
+    argv = ["search", "--benchmark", "nb201-cifar10", "--searcher", "gdas", "--out", str(tmp_path), "--evaluate"]
+    assert main(argv) == 2
+    assert "judged by its table" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
