@@ -22,9 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -41,6 +39,7 @@ from benchmarks.darts.eval_network import build_eval_network  # noqa: E402
 from benchmarks.darts.genotype import parse_genotype  # noqa: E402
 from benchmarks.registry import get_benchmark, get_profile  # noqa: E402
 from harness.eval_protocol import EvalProtocol  # noqa: E402
+from scripts.bench_support import measure_in_subprocess, peak_memory_mb, start_peak_memory  # noqa: E402
 
 BENCHMARK = "s0-cifar10"
 CIFAR10_TRAIN_IMAGES = 50_000
@@ -50,13 +49,6 @@ DARTS_V2 = (
     "reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), "
     "('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])"
 )
-
-
-def _status_kb(field: str) -> int:
-    match = re.search(rf"^{field}:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.MULTILINE)
-    if match is None:
-        raise RuntimeError(f"/proc/self/status has no {field}")
-    return int(match.group(1))
 
 
 def protocol_of(setting: str) -> EvalProtocol:
@@ -77,12 +69,7 @@ def measure(setting: str, args: argparse.Namespace, device: torch.device) -> dic
     x = torch.randn(protocol.batch_size, 3, 32, 32, device=device)
     y = torch.randint(0, 10, (protocol.batch_size,), device=device)
     drop_prob = protocol.drop_path_at(protocol.epochs - 1)
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-        torch.cuda.reset_peak_memory_stats(device)
-    else:
-        Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM (Linux >= 4.0)
-        rss_after_setup = _status_kb("VmRSS")
+    baseline = start_peak_memory(device)
     times = []
     for i in range(args.warmup + args.steps):
         start = time.perf_counter()
@@ -96,10 +83,7 @@ def measure(setting: str, args: argparse.Namespace, device: torch.device) -> dic
             torch.cuda.synchronize(device)
         if i >= args.warmup:
             times.append(time.perf_counter() - start)
-    if device.type == "cuda":
-        peak_mb = torch.cuda.max_memory_allocated(device) / 2**20
-    else:
-        peak_mb = (_status_kb("VmHWM") - rss_after_setup) / 1024
+    peak_mb = peak_memory_mb(device, baseline)
     step = statistics.median(times)
     steps_per_epoch = math.ceil(train_images(protocol) / protocol.batch_size)
     return {
@@ -117,15 +101,6 @@ def measure(setting: str, args: argparse.Namespace, device: torch.device) -> dic
         "epochs": protocol.epochs,
         "peak_memory_mb": peak_mb,
     }
-
-
-def measure_in_subprocess(setting: str, argv: list[str]) -> dict[str, Any]:
-    """CPU: one fresh process per setting, so one setting's allocations do not hide another's peak."""
-    command = [sys.executable, str(Path(__file__).resolve()), *argv, "--worker", setting]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"{setting} failed:\n{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def format_table(results: list[dict[str, Any]]) -> str:
@@ -175,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     for device in devices:
         for setting in args.settings.split(","):
             if device == "cpu":
-                results.append(measure_in_subprocess(setting, argv))
+                results.append(measure_in_subprocess(__file__, argv, setting))
             else:
                 results.append(measure(setting, args, torch.device(device)))
     print(format_table(results))

@@ -26,9 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -42,21 +40,9 @@ import torch  # noqa: E402
 from benchmarks.registry import get_benchmark, get_profile  # noqa: E402
 from benchmarks.spaces import get_space  # noqa: E402
 from harness.config import NetworkConfig  # noqa: E402
+from scripts.bench_support import measure_in_subprocess, peak_memory_mb, start_peak_memory  # noqa: E402
 from searchers.base import TrainConfig  # noqa: E402
 from searchers.registry import SEARCHERS, get_searcher  # noqa: E402
-
-
-def _proc_status_kb(field: str) -> int:
-    match = re.search(rf"^{field}:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.MULTILINE)
-    if match is None:
-        raise RuntimeError(f"/proc/self/status has no {field}")
-    return int(match.group(1))
-
-
-def _reset_cpu_peak() -> int:
-    """Reset the peak resident set (Linux ≥ 4.0) and return the current resident set in kB."""
-    Path("/proc/self/clear_refs").write_text("5")
-    return _proc_status_kb("VmRSS")
 
 
 def supernet_size(space, profile, args: argparse.Namespace) -> dict[str, Any]:
@@ -84,11 +70,7 @@ def measure(name: str, args: argparse.Namespace, device: torch.device) -> dict[s
     classes = benchmark.num_classes
     train = (torch.randn(shape, device=device), torch.randint(0, classes, (args.batch,), device=device))
     val = (torch.randn(shape, device=device), torch.randint(0, classes, (args.batch,), device=device))
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-        torch.cuda.reset_peak_memory_stats(device)
-    else:
-        rss_after_setup = _reset_cpu_peak()
+    baseline = start_peak_memory(device)
     times = []
     for i in range(args.warmup + args.steps):
         start = time.perf_counter()
@@ -97,10 +79,7 @@ def measure(name: str, args: argparse.Namespace, device: torch.device) -> dict[s
             torch.cuda.synchronize(device)
         if i >= args.warmup:
             times.append(time.perf_counter() - start)
-    if device.type == "cuda":
-        peak_mb = torch.cuda.max_memory_allocated(device) / 2**20
-    else:
-        peak_mb = (_proc_status_kb("VmHWM") - rss_after_setup) / 1024
+    peak_mb = peak_memory_mb(device, baseline)
     median = statistics.median(times)
     return {
         "searcher": name,
@@ -110,15 +89,6 @@ def measure(name: str, args: argparse.Namespace, device: torch.device) -> dict[s
         "images_per_second": 2 * args.batch / median,
         "peak_memory_mb": peak_mb,
     }
-
-
-def measure_in_subprocess(name: str, argv: list[str]) -> dict[str, Any]:
-    """CPU: a fresh process per searcher, so one searcher's allocations do not hide another's peak."""
-    command = [sys.executable, str(Path(__file__).resolve()), *argv, "--worker", name]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"{name} failed:\n{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def add_ratios(results: list[dict[str, Any]]) -> None:
@@ -192,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             torch.cuda.empty_cache()
             results.append(measure(name, args, device))
         else:
-            results.append(measure_in_subprocess(name, argv))
+            results.append(measure_in_subprocess(__file__, argv, name))
     add_ratios(results)
     setting = {
         "supernet": f"{space.name} " + " ".join(f"{k}={v}" for k, v in size.items()),
