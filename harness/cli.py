@@ -21,7 +21,7 @@ def _add_search(sub) -> None:
     p.add_argument(
         "--data", default=None, help="the benchmark's dataset itself on disk (for CIFAR-10 also $NASH_DATA_DIR)"
     )
-    _add_data_root(p)
+    add_data_root_option(p)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--oracle", default=None, help="tabular oracle file (from `nash table build`); else $NASH_ORACLE")
     p.add_argument(
@@ -43,7 +43,7 @@ def _add_search(sub) -> None:
     p.set_defaults(func=_run_search)
 
 
-def _add_data_root(p) -> None:
+def add_data_root_option(p) -> None:
     p.add_argument(
         "--data-root",
         default=None,
@@ -66,7 +66,7 @@ def _add_demo(sub) -> None:
     )
     p.add_argument("--out", default="runs/demo", help="results folder (finished demo runs are replaced)")
     p.add_argument("--seed", type=int, default=0)
-    _add_data_root(p)
+    add_data_root_option(p)
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=_run_demo)
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 
 def add_parser(sub) -> None:
+    from harness.cli import add_data_root_option
+
     p = sub.add_parser("evaluate", help="train a DARTS-family genotype from scratch and record its test error")
     p.add_argument("--benchmark", required=True, help="a DARTS-family benchmark, e.g. s2-cifar10")
     p.add_argument("--genotype", required=True, help="Genotype(normal=[...], normal_concat=[...], reduce=..., ...)")
@@ -15,12 +17,7 @@ def add_parser(sub) -> None:
     p.add_argument("--out", default="runs", help="results folder; the run goes to <out>/<run id>/")
     p.add_argument("--epochs", type=int, default=None, help="override the protocol's number of epochs")
     p.add_argument("--data", default=None, help="the benchmark's dataset itself on disk")
-    p.add_argument(
-        "--data-root",
-        default=None,
-        metavar="DIR",
-        help="folder of datasets (else $NASH_DATA_ROOT; layout in docs/DATA.md)",
-    )
+    add_data_root_option(p)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--resume", action="store_true", help="continue from the run's last epoch checkpoint")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier run of the same genotype and seed")
