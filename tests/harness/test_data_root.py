@@ -14,7 +14,7 @@ from benchmarks.errors import NashError
 from harness.config import resolve_config
 from harness.data import load_search_batches, load_search_sets
 from harness.runner import run_search
-from tests.benchmarks.dataset_files import write_cifar100, write_imagenet16
+from tests.benchmarks.dataset_files import write_cifar100, write_imagenet16, write_svhn
 
 
 def nash(*args: str) -> subprocess.CompletedProcess:
@@ -95,3 +95,24 @@ def test_cli_missing_and_corrupt_dataset_is_one_line(tmp_path):
     (tmp_path / "cifar-100-python" / "test").write_bytes(b"\x80\x02}q\x00(X")  # truncated pickle
     result = nash(*base, "--data-root", str(tmp_path), "--no-progress", "--epochs", "1")
     assert_one_line_error(result, "cifar-100-python/test is not a readable CIFAR-100 pickle")
+
+
+@pytest.mark.parametrize("bench_name", ["s2-cifar100", "s2-svhn"])
+def test_darts_family_search_splits_the_train_set_in_class_balanced_halves(tmp_path, bench_name):
+    """RobustDARTS protocol: weights and α on disjoint halves of the train set; the test set is not touched."""
+    if bench_name == "s2-cifar100":
+        planar, _ = write_cifar100(tmp_path, per_class_train=4, per_class_test=2)["train"]
+        train_images, classes = planar.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), 100
+    else:
+        x, _ = write_svhn(tmp_path, train=40, test=20)["train"]
+        train_images, classes = x.transpose(3, 0, 1, 2), 10
+    config = resolve_config(bench_name, "darts", "quick", data_root=str(tmp_path), device="cpu")
+    config = dataclasses.replace(config, data=dataclasses.replace(config.data, train_per_class=None))
+    weight_set, arch_set = load_search_sets(config)
+    half = len(train_images) // 2
+    for part in (weight_set, arch_set):
+        assert np.bincount(np.asarray(part.labels), minlength=classes).tolist() == [half // classes] * classes
+    # Together the halves are exactly the train file's images, none twice.
+    searched = [np.asarray(img).tobytes() for part in (weight_set, arch_set) for img in np.asarray(part.images)]
+    assert len(searched) == len(set(searched)) == len(train_images)
+    assert set(searched) == {np.ascontiguousarray(img).tobytes() for img in train_images}
