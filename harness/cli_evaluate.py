@@ -26,24 +26,30 @@ def add_parser(sub) -> None:
 
 
 def evaluate_command(args) -> int:
+    evaluate_from_args(
+        args, args.benchmark, args.genotype, args.profile, args.seed, epochs=args.epochs, resume=args.resume
+    )
+    return 0
+
+
+def evaluate_from_args(args, benchmark: str, genotype, profile: str, seed: int, **extra) -> None:
+    """Train `genotype` with the command line's output, data, device and overwrite choices; print the figures."""
     from harness.evaluate import evaluate_genotype
 
     result = evaluate_genotype(
-        args.benchmark,
-        args.genotype,
-        args.profile,
-        args.seed,
+        benchmark,
+        genotype,
+        profile,
+        seed,
         Path(args.out),
         data=args.data,
         data_root=args.data_root,
         device=args.device,
-        epochs=args.epochs,
-        resume=args.resume,
         overwrite=args.overwrite,
         progress=not args.no_progress,
+        **extra,
     )
     print_evaluation(result)
-    return 0
 
 
 def print_evaluation(result) -> None:

@@ -40,23 +40,10 @@ def search_command(args) -> int:
 
 def evaluate_final_genotype(args, config, genotype: str) -> None:
     """`nash search --evaluate`: the searched cell, trained with the same profile, seed, data and device."""
-    from harness.cli_evaluate import print_evaluation
-    from harness.evaluate import evaluate_genotype
+    from harness.cli_evaluate import evaluate_from_args
 
     print(f"evaluating the final genotype ({config.profile} protocol) ...", flush=True)
-    result = evaluate_genotype(
-        config.benchmark,
-        genotype,
-        config.profile,
-        config.seed,
-        Path(args.out),
-        data=args.data,
-        data_root=args.data_root,
-        device=args.device,
-        overwrite=args.overwrite,
-        progress=not args.no_progress,
-    )
-    print_evaluation(result)
+    evaluate_from_args(args, config.benchmark, genotype, config.profile, config.seed)
 
 
 def demo_command(args) -> int:

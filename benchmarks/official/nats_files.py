@@ -42,6 +42,17 @@ def check_meta_archs(path: Path, meta_archs: Any) -> list[str]:
     return meta_archs
 
 
+def meta_and_infos(path: Path, data: Any, what: str) -> tuple[list[str], dict]:
+    """The architecture list and the per-architecture results of a whole-file benchmark (archive or .pth)."""
+    if not isinstance(data, dict) or not {"meta_archs", "arch2infos"} <= set(data):
+        raise NashError(f"{path} is not a {what} (expected 'meta_archs' and 'arch2infos')")
+    meta_archs = check_meta_archs(path, data["meta_archs"])
+    infos = data.pop("arch2infos")  # popped: `drain` frees each architecture's results as it goes
+    if not isinstance(infos, dict):
+        raise NashError(f"{path}: 'arch2infos' is not a dict")
+    return meta_archs, infos
+
+
 def read_simple_dir(path: Path) -> OfficialSource:
     if not path.is_dir():
         raise NashError(f"NATS-Bench directory {path} not found")
@@ -69,12 +80,7 @@ def _dir_archs(files: list[tuple[int, Path]], total: int) -> Iterator[tuple[int,
 
 def read_archive(path: Path) -> OfficialSource:
     data = load_bz2_pickle(path)  # the official layout is one pickle: it can only be loaded whole
-    if not isinstance(data, dict) or not {"meta_archs", "arch2infos"} <= set(data):
-        raise NashError(f"{path} is not a NATS-Bench archive (expected 'meta_archs' and 'arch2infos')")
-    meta_archs = check_meta_archs(path, data["meta_archs"])
-    infos = data.pop("arch2infos")
-    if not isinstance(infos, dict):
-        raise NashError(f"{path}: 'arch2infos' is not a dict")
+    meta_archs, infos = meta_and_infos(path, data, "NATS-Bench archive")
     return OfficialSource(path, "nats-archive", meta_archs, len(infos), drain(path, infos, len(meta_archs)))
 
 

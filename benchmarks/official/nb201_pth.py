@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.errors import NashError
-from benchmarks.official.nats_files import OfficialSource, check_meta_archs, drain
+from benchmarks.official.nats_files import OfficialSource, drain, meta_and_infos
 from benchmarks.official.safe_pickle import ALLOWED
 
 _HP_OF = {"less": "12", "full": "200"}
@@ -61,13 +61,7 @@ def load_pth(path: Path) -> Any:
 
 
 def read_pth(path: Path) -> OfficialSource:
-    data = load_pth(path)
-    if not isinstance(data, dict) or not {"meta_archs", "arch2infos"} <= set(data):
-        raise NashError(f"{path} is not a NAS-Bench-201 file (expected 'meta_archs' and 'arch2infos')")
-    meta_archs = check_meta_archs(path, data["meta_archs"])
-    infos = data.pop("arch2infos")
-    if not isinstance(infos, dict):
-        raise NashError(f"{path}: 'arch2infos' is not a dict")
+    meta_archs, infos = meta_and_infos(path, load_pth(path), "NAS-Bench-201 file")
     archs = ((i, where, _by_epochs(where, results)) for i, where, results in drain(path, infos, len(meta_archs)))
     return OfficialSource(path, "nb201-pth", meta_archs, len(infos), archs)
 
