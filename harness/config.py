@@ -23,6 +23,7 @@ class NetworkConfig:
     affine: bool = False
     layers: int = 8  # DARTS-family spaces: cells in all, reductions at layers//3 and 2·layers//3
     stem_multiplier: int = 3  # DARTS-family spaces: the stem has stem_multiplier·C channels
+    stem: str = "cifar"  # DARTS-family spaces: "cifar" (3x3, full size) or "imagenet" (three stride-2 convs, /8)
 
 
 DATA_DIR_ENV = "NASH_DATA_DIR"  # CIFAR-10 only (kept from before data roots existed)

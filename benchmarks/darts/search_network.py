@@ -1,6 +1,9 @@
 """The one-shot network of the DARTS-family spaces (ALGORITHMS.md §1.2).
 
-Stem Conv3x3 (stem_multiplier·C channels) + BN; `layers` cells, the ones at layers//3 and
+Stem `cifar`: Conv3x3 (stem_multiplier·C channels) + BN, full resolution. Stem `imagenet` (PC-DARTS /
+ROME direct ImageNet search): three stride-2 3x3 convs, stem0 = conv(3→C/2)+BN+ReLU+conv(C/2→C)+BN,
+stem1 = ReLU+conv(C→C)+BN, so 224 → 28 before the cells; the first cell reads stem0 (56) and stem1
+(28), so it treats its first input as coming from a reduction. Then `layers` cells, the ones at layers//3 and
 2·layers//3 reduce (stride 2 on the edges from the cell inputs, channels doubled); each cell
 preprocesses its two inputs to C channels (ReLU-Conv1x1-BN, or FactorizedReduce when the previous
 cell reduced), computes 4 intermediate nodes and concatenates them; global pool + Linear.
@@ -19,8 +22,10 @@ from torch import Tensor, nn
 
 from benchmarks.darts.cell_edges import NODE_IN_EDGES, NUM_CELL_EDGES, NUM_NODES
 from benchmarks.darts.ops import FactorizedReduce, ReluConvBn, make_op
+from benchmarks.errors import NashError
 
 CellOps = Sequence[Sequence[str]]  # candidate op names per cell edge (14 entries)
+STEMS = ("cifar", "imagenet")
 
 
 def reduction_layers(layers: int) -> frozenset[int]:
@@ -78,6 +83,24 @@ class DartsSearchCell(nn.Module):
         return torch.cat(states[2:], dim=1)
 
 
+def imagenet_stem(channels: int) -> tuple[nn.Sequential, nn.Sequential]:
+    """(stem0, stem1): 3 → C/2 → C channels at 1/4 resolution, then C channels at 1/8 (224 → 56 → 28)."""
+    half = channels // 2
+    stem0 = nn.Sequential(
+        nn.Conv2d(3, half, 3, stride=2, padding=1, bias=False),
+        nn.BatchNorm2d(half),
+        nn.ReLU(inplace=False),
+        nn.Conv2d(half, channels, 3, stride=2, padding=1, bias=False),
+        nn.BatchNorm2d(channels),
+    )
+    stem1 = nn.Sequential(
+        nn.ReLU(inplace=False),
+        nn.Conv2d(channels, channels, 3, stride=2, padding=1, bias=False),
+        nn.BatchNorm2d(channels),
+    )
+    return stem0, stem1
+
+
 class DartsSearchNetwork(nn.Module):
     """The DARTS search network (paper setting: 8 cells, C=16, stem multiplier 3, BN without affine in cells)."""
 
@@ -91,16 +114,26 @@ class DartsSearchNetwork(nn.Module):
         stem_multiplier: int = 3,
         affine: bool = False,
         op_channels_divisor: int = 1,
+        stem: str = "cifar",
     ) -> None:
         super().__init__()
         if layers < 1:
             raise ValueError(f"a DARTS search network needs at least one cell, got layers={layers}")
-        c_stem = stem_multiplier * channels
-        self.stem = nn.Sequential(nn.Conv2d(3, c_stem, 3, padding=1, bias=False), nn.BatchNorm2d(c_stem))
-        c_prev_prev, c_prev, c = c_stem, c_stem, channels
+        if stem not in STEMS:
+            raise NashError(f"unknown search-network stem {stem!r}; valid: {', '.join(STEMS)} (network.stem)")
+        self.imagenet_stem = stem == "imagenet"
+        if self.imagenet_stem:
+            if channels % 2:
+                raise NashError(f"the imagenet stem halves C in its first conv; use an even C, got {channels}")
+            self.stem0, self.stem1 = imagenet_stem(channels)
+            c_prev_prev, c_prev, reduction_prev = channels, channels, True  # stem0 output is 2x stem1's size
+        else:
+            c_stem = stem_multiplier * channels
+            self.stem = nn.Sequential(nn.Conv2d(3, c_stem, 3, padding=1, bias=False), nn.BatchNorm2d(c_stem))
+            c_prev_prev, c_prev, reduction_prev = c_stem, c_stem, False
+        c = channels
         reductions = reduction_layers(layers)
         self.cells = nn.ModuleList()
-        reduction_prev = False
         for i in range(layers):
             reduction = i in reductions
             if reduction:
@@ -114,7 +147,11 @@ class DartsSearchNetwork(nn.Module):
         self.classifier = nn.Linear(c_prev, num_classes)
 
     def forward(self, x: Tensor, mixer) -> Tensor:
-        s0 = s1 = self.stem(x)
+        if self.imagenet_stem:
+            s0 = self.stem0(x)
+            s1 = self.stem1(s0)
+        else:
+            s0 = s1 = self.stem(x)
         for cell in self.cells:
             s0, s1 = s1, cell(s0, s1, mixer)
         return self.classifier(self.pool(s1).flatten(1))

@@ -81,7 +81,7 @@ class DartsSpace:
     parameter_free_ops = PARAMETER_FREE_OPS
     node_in_edges = ARCH_NODE_IN_EDGES  # the topology ROME samples: 2 kept inputs per node
     node_edge_groups = ARCH_NODE_IN_EDGES  # edges summed into each node (PC-DARTS edge normalisation)
-    network_fields = ("channels", "layers", "stem_multiplier", "affine")
+    network_fields = ("channels", "layers", "stem_multiplier", "affine", "stem")  # stem: "cifar" or "imagenet"
 
     def __init__(self, name: str) -> None:
         if name not in SPACE_OPS:
@@ -118,6 +118,7 @@ class DartsSpace:
         affine: bool,
         op_channels_divisor: int = 1,
         stem_multiplier: int = 3,
+        stem: str = "cifar",
     ) -> DartsSearchNetwork:
         return DartsSearchNetwork(
             self.cell_ops["normal"],
@@ -128,6 +129,7 @@ class DartsSpace:
             stem_multiplier=stem_multiplier,
             affine=affine,
             op_channels_divisor=op_channels_divisor,
+            stem=stem,
         )
 
     def genotype_from_edge_ops(self, chosen: Sequence[Sequence[tuple[int, int]]]) -> Genotype:
