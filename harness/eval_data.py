@@ -1,7 +1,9 @@
 """Data of an evaluation run: the benchmark's train set (weights) and test set (test error), batched on the device.
 
 CIFAR-10 `quick` reads the embedded subset (500 train / 100 test images per class, both real splits)
-unless a dataset is given; everything else reads the dataset's own train/test files. Class-balanced
+unless a dataset is given; everything else reads the dataset's own train/test files. ImageNet is too
+large to hold in memory: its train/ and val/ (the test set) are file lists, streamed by
+`StreamedImageBatches`; `eval_batches` picks the batch iterator that fits the data. Class-balanced
 subsamples (`train_per_class`, `test_per_class`) are fixed by `SUBSAMPLE_SEED`, not by the run seed, so
 every seed trains on the same images.
 """
@@ -16,6 +18,7 @@ import torch
 from benchmarks.datasets.augment import cutout, normalize, random_crop_flip
 from benchmarks.datasets.catalog import get_dataset, load_train_test
 from benchmarks.datasets.cifar10 import load_cifar10
+from benchmarks.datasets.imagenet_stream import ImageFiles, StreamedImageBatches, imagenet_train_val_files
 from benchmarks.datasets.images import ImageSet
 from benchmarks.datasets.split import subsample
 from benchmarks.errors import NashError
@@ -26,12 +29,19 @@ _AUGMENT_SEED_OFFSET = 0x5EED  # the augmentation stream differs from the order 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
 
-def load_eval_sets(dataset: str, source: str, train_per_class: int | None, test_per_class: int | None):
-    """(train, test) ImageSets of `dataset` read from `source` ("embedded" = the CIFAR-10 subset)."""
+def load_eval_sets(
+    dataset: str, source: str, train_per_class: int | None, test_per_class: int | None, resolution: int | None = None
+):
+    """(train, test) ImageSets of `dataset` read from `source` ("embedded" = the CIFAR-10 subset).
+
+    ImageNet: ImageFiles of train/ and val/, viewed at `resolution` (default 224).
+    """
     if dataset == "cifar10":
         train, test = load_cifar10(None if source == "embedded" else source)
     elif dataset in ("cifar100", "svhn"):
         train, test = load_train_test(dataset, source)
+    elif dataset == "imagenet":
+        train, test = imagenet_train_val_files(source, resolution or 224)
     else:
         raise NashError(
             f"training evaluation networks on {dataset} is not supported yet (its augmentation pipeline is "
@@ -40,8 +50,21 @@ def load_eval_sets(dataset: str, source: str, train_per_class: int | None, test_
     return _subsample(train, train_per_class), _subsample(test, test_per_class)
 
 
-def _subsample(images: ImageSet, per_class: int | None) -> ImageSet:
+def _subsample(images: ImageSet | ImageFiles, per_class: int | None) -> ImageSet | ImageFiles:
     return images if per_class is None else images.subset(subsample(images.labels, per_class, seed=SUBSAMPLE_SEED))
+
+
+def eval_batches(
+    images: ImageSet | ImageFiles, dataset: str, batch_size: int, device: torch.device, seed: int = 0,
+    train: bool = False, cutout_length: int = 0,
+) -> EvalBatches | StreamedImageBatches:  # fmt: skip
+    """The batch iterator for `images`: in-memory EvalBatches, or StreamedImageBatches for file lists (ImageNet)."""
+    if isinstance(images, ImageFiles):
+        if cutout_length > 0:
+            raise NashError("cutout is not part of the ImageNet training recipe; set cutout to 0")
+        spec = get_dataset(dataset)
+        return StreamedImageBatches(images, batch_size, device, spec.mean, spec.std, seed=seed, train=train)
+    return EvalBatches(images, dataset, batch_size, device, seed, train=train, cutout_length=cutout_length)
 
 
 class EvalBatches:

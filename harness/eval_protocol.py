@@ -36,6 +36,7 @@ class EvalProtocol:
     label_smoothing: float
     train_per_class: int | None
     test_per_class: int | None
+    resolution: int | None = None  # ImageNet: train crop / test centre-crop side (test resized to 256/224 of it)
 
     @classmethod
     def from_profile(cls, evaluation: dict[str, Any], **overrides: Any) -> EvalProtocol:
@@ -57,6 +58,8 @@ class EvalProtocol:
             raise NashError(f"lr_schedule must be cosine or linear, got {self.lr_schedule!r}")
         if self.layers < 3 or self.channels < 2 or self.channels % 2:
             raise NashError(f"evaluation needs >= 3 cells and an even C, got {self.layers} cells, C={self.channels}")
+        if self.resolution is not None and self.resolution < 32:
+            raise NashError(f"resolution must be at least 32 px (the stem divides it by 8), got {self.resolution}")
         if not 0.0 <= self.drop_path < 1.0:
             raise NashError(f"drop_path must be in [0, 1), got {self.drop_path}")
 

@@ -34,7 +34,7 @@ from harness.environment import (
     seed_everything,
     versions,
 )
-from harness.eval_data import EvalBatches, load_eval_sets
+from harness.eval_data import eval_batches, load_eval_sets
 from harness.eval_protocol import EvalProtocol, check_genotype_ops, eval_run_id
 from harness.interrupt import raise_if_stop_requested
 from harness.store import EPOCHS_FILE, RUN_FILE, prepare_run_dir, read_json, write_epochs, write_json
@@ -85,7 +85,9 @@ def evaluate_genotype(
     protocol = EvalProtocol.from_profile(prof.evaluation, **overrides)
     torch_device = resolve_device(device)
     source = resolve_data_source(bench.dataset, data, data_root, needs_full=prof.data["source"] != "embedded")
-    train_set, test_set = load_eval_sets(bench.dataset, source, protocol.train_per_class, protocol.test_per_class)
+    train_set, test_set = load_eval_sets(
+        bench.dataset, source, protocol.train_per_class, protocol.test_per_class, protocol.resolution
+    )
     run_id = eval_run_id(benchmark, profile, seed, genotype)
     run_dir = _prepare_dir(Path(out), run_id, resume, overwrite)
     resume = resume and not overwrite
@@ -167,10 +169,10 @@ def _train(bench, genotype, protocol, seed, device, train_set, test_set, run_dir
     optimizer = torch.optim.SGD(
         network.parameters(), lr=protocol.lr, momentum=protocol.momentum, weight_decay=protocol.weight_decay
     )
-    train_batches = EvalBatches(
+    train_batches = eval_batches(
         train_set, bench.dataset, protocol.batch_size, device, seed, train=True, cutout_length=protocol.cutout
     )
-    test_batches = EvalBatches(test_set, bench.dataset, protocol.batch_size, device)
+    test_batches = eval_batches(test_set, bench.dataset, protocol.batch_size, device)
     rows: list[dict[str, Any]] = []
     start_epoch = 0
     if resume:

@@ -130,13 +130,17 @@ def imagenet_search_sets(folder: str | os.PathLike[str], resolution: int = 224, 
     return decode_cached(weight, classes, resolution, "weight"), decode_cached(arch, classes, resolution, "arch")
 
 
-def imagenet_val(folder: str | os.PathLike[str], resolution: int = 224) -> ImageSet:
-    """The 50k validation images (val/<wnid>/), labelled by the wnids of train/, memory-mapped."""
-    classes, _ = list_class_folders(Path(folder) / "train")
+def val_entries(folder: str | os.PathLike[str], classes: tuple[str, ...]) -> list[tuple[int, Path]]:
+    """[(label, path)] of the validation images (val/<wnid>/), labelled by their index in `classes` (train/'s)."""
     val_classes, per_class = list_class_folders(Path(folder) / "val")
     unknown = sorted(set(val_classes) - set(classes))
     if unknown:
         raise NashError(f"{Path(folder) / 'val'} has class folders not in train/: {', '.join(unknown[:3])}; {_FIX}")
     label = {c: i for i, c in enumerate(classes)}
-    entries = [(label[c], p) for c, files in zip(val_classes, per_class, strict=True) for p in files]
-    return decode_cached(entries, classes, resolution, "val")
+    return [(label[c], p) for c, files in zip(val_classes, per_class, strict=True) for p in files]
+
+
+def imagenet_val(folder: str | os.PathLike[str], resolution: int = 224) -> ImageSet:
+    """The 50k validation images (val/<wnid>/), labelled by the wnids of train/, memory-mapped."""
+    classes, _ = list_class_folders(Path(folder) / "train")
+    return decode_cached(val_entries(folder, classes), classes, resolution, "val")
