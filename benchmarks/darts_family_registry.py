@@ -147,6 +147,7 @@ def _benchmark(space: str, suffix: str) -> Benchmark:
     imagenet = suffix == "imagenet"
     paper_options = _IMAGENET_OPTIONS if imagenet else _PAPER_OPTIONS
     stem = _IMAGENET_STEM if imagenet else {}
+    stem_text = "; ImageNet stem, 224 px -> 28 at the cells" if imagenet else ""
     quick_eval = _QUICK_EVAL_IMAGENET if imagenet else _QUICK_EVAL
     quick_eval_text = (
         f"evaluation {quick_eval['layers']} cells, C={quick_eval['channels']}, {quick_eval['epochs']} epochs"
@@ -165,7 +166,7 @@ def _benchmark(space: str, suffix: str) -> Benchmark:
         profiles={
             "paper": Profile(
                 name="paper",
-                description=f"DARTS search setting (8 cells, C=16, 50 epochs; GDAS 250) and the published "
+                description=f"DARTS search setting (8 cells, C=16, 50 epochs; GDAS 250{stem_text}) and the published "
                 f"evaluation ({evaluation['layers']} cells, C={evaluation['channels']}, "
                 f"{evaluation['epochs']} epochs){needs_data}",
                 network={**_SEARCH_NETWORK, **stem},
@@ -178,7 +179,7 @@ def _benchmark(space: str, suffix: str) -> Benchmark:
             ),
             "quick": Profile(
                 name="quick",
-                description=f"same code scaled for 2 CPU cores: 3 cells, C=8, batch 32, {quick_per_class} "
+                description=f"same code scaled for 2 CPU cores: 3 cells, C=8{stem_text}, batch 32, {quick_per_class} "
                 f"images per class, a few search epochs, arch lr 1e-2; {quick_eval_text}{needs_data}",
                 network={**_QUICK_NETWORK, **stem},
                 train=dict(_QUICK_TRAIN),
