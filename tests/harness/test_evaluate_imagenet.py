@@ -11,6 +11,7 @@ import torch
 from benchmarks.darts.complexity import count_macs
 from benchmarks.darts.eval_network import build_eval_network
 from benchmarks.darts.genotype import parse_genotype
+from benchmarks.errors import NashError
 from benchmarks.registry import get_benchmark, get_profile
 from harness.cli import main
 from harness.eval_data import eval_batches, load_eval_sets
@@ -95,7 +96,7 @@ def test_imagenet_sets_are_streamed_not_loaded(data_root):
     batches = eval_batches(train, "imagenet", 4, torch.device("cpu"), seed=0, train=True)
     x, y = next(batches.epoch())
     assert x.shape == (4, 3, 40, 40) and y.dtype == torch.int64 and len(batches) == 3
-    with pytest.raises(Exception, match="cutout is not part of the ImageNet training recipe"):
+    with pytest.raises(NashError, match="cutout is not part of the ImageNet training recipe"):
         eval_batches(train, "imagenet", 4, torch.device("cpu"), train=True, cutout_length=16)
 
 
