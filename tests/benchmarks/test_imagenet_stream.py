@@ -180,3 +180,19 @@ def test_centre_view_resizes_to_256_of_224_and_crops_the_centre(tmp_path):
     view = views.centre_view(tmp_path / "wide.png", 28)  # resized to 32 high, 64 wide; centre 28x28
     assert view.shape == (28, 28, 3) and math.isclose(view[..., 2].mean(), 255, abs_tol=3)
     np.testing.assert_array_equal(view, views.centre_view(tmp_path / "wide.png", 28))
+
+
+def test_imagenets_odd_files_become_rgb_views(tmp_path):
+    """ImageNet's train set holds some CMYK and greyscale JPEGs and a PNG named .JPEG; all must come out RGB."""
+    Image.new("CMYK", (90, 60), (10, 200, 30, 0)).save(tmp_path / "cmyk.JPEG")
+    Image.new("L", (90, 60), 120).save(tmp_path / "grey.JPEG")
+    Image.new("RGBA", (90, 60), (200, 2, 3, 255)).save(tmp_path / "png.JPEG", format="PNG")
+    draws = np.random.default_rng(0).random(views.DRAWS_PER_IMAGE)
+    for name in ("cmyk", "grey", "png"):
+        for view in (
+            views.train_view(tmp_path / f"{name}.JPEG", 16, draws),
+            views.centre_view(tmp_path / f"{name}.JPEG", 16),
+        ):
+            assert view.shape == (16, 16, 3) and view.dtype == np.uint8, name
+    grey = views.centre_view(tmp_path / "grey.JPEG", 16)
+    assert np.abs(grey[..., 0].astype(int) - grey[..., 2]).max() <= 1  # grey stays grey
