@@ -68,4 +68,5 @@ def test_darts_space_benchmark_measures_every_searcher_on_its_search_network():
         "layers": 3,
         "stem_multiplier": 3,
         "affine": False,
+        "stem": "cifar",
     }
