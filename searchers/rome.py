@@ -130,9 +130,9 @@ class Rome(Gdas):
         mixer = super().relaxed_mixer()
         if self.topology is None:
             return mixer
-        return EdgeScaledMixer(mixer, self._keep_probabilities())
+        return EdgeScaledMixer(mixer, self.keep_probabilities())
 
-    def _keep_probabilities(self) -> Tensor:
+    def keep_probabilities(self) -> Tensor:
         """P(edge kept) under the topology sampler, differentiable in β (the relaxed topology)."""
         topology, masks = self.topology, []
         for logits, degree in zip(topology.node_logits(), topology.in_degrees, strict=True):
