@@ -98,8 +98,11 @@ class SearchInstruments:
         )
 
     def measure(self, epoch: int, total: int) -> dict[str, float]:
+        """The two columns, plus `analysis_seconds` (their cost, outside epoch_seconds) when any is on."""
         started = time.perf_counter()
         row = {"hessian_eigenvalue": math.nan, "supernet_kendall_tau": math.nan}
+        if not (self.analysis.eigenvalue_every or self.analysis.rank_every):
+            return row
         if is_measured(epoch, total, self.analysis.eigenvalue_every):
             row["hessian_eigenvalue"] = self.eigenvalue()
         if self.ranking is not None and is_measured(epoch, total, self.analysis.rank_every):
