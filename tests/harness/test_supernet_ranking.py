@@ -202,3 +202,17 @@ def test_analysis_settings_are_validated():
         apply_overrides(tiny_config("darts"), ["analysis.eigenvalue_every=-1"])
     config = apply_overrides(tiny_config("darts"), ["analysis.eigenvalue_every=5"])
     assert config.analysis.eigenvalue_every == 5
+
+
+def test_cli_flags_set_the_schedule(tmp_path, capsys):
+    args = ["search", "--benchmark", "nb201-cifar10", "--searcher", "darts", "--epochs", "3", "--device", "cpu"]
+    args += ["--out", str(tmp_path), "--no-progress", "--track-eigenvalue", "2", "--rank-every", "3"]
+    for assignment in ("data.train_per_class=8", "network.channels=4", "train.batch_size=16"):
+        args += ["--set", assignment]
+    args += ["--set", "analysis.eigenvalue_iterations=3", "--set", f"analysis.rank_sample={SAMPLE}"]
+    assert main(args) == 0
+    run_dir = tmp_path / "nb201-cifar10__darts__quick__seed0"
+    frame = pd.read_parquet(run_dir / "epochs.parquet")
+    assert list(frame["hessian_eigenvalue"].notna()) == [False, True, True]  # epoch 1, then the last
+    assert list(frame["supernet_kendall_tau"].notna()) == [False, False, True]
+    assert set(pd.read_parquet(run_dir / "ranking.parquet")["epoch"]) == {2}
