@@ -81,8 +81,16 @@ class SearchInstruments:
     """Per-epoch eigenvalue and ranking columns for one run (NaN where not measured or turned off)."""
 
     def __init__(
-        self, analysis: AnalysisConfig, benchmark: Benchmark, searcher, batches: PairedBatches, oracle, run_dir: Path
+        self,
+        analysis: AnalysisConfig,
+        benchmark: Benchmark,
+        searcher,
+        batches: PairedBatches,
+        oracle,
+        run_dir: Path,
+        start_epoch: int = 0,
     ) -> None:
+        """`start_epoch` > 0 (a resumed run) keeps ranking.parquet's rows of the earlier epochs."""
         self.analysis = analysis
         self.searcher = searcher
         self.device = next(searcher.network.parameters()).device
@@ -92,7 +100,7 @@ class SearchInstruments:
         )
         self.batches = fixed_arch_batches(batches, count) if count else []
         self.ranking = (
-            SupernetRanking(benchmark, oracle, analysis.rank_sample, run_dir / RANKING_FILE)
+            SupernetRanking(benchmark, oracle, analysis.rank_sample, run_dir / RANKING_FILE, start_epoch)
             if analysis.rank_every
             else None
         )

@@ -67,7 +67,9 @@ def supernet_accuracy(network: torch.nn.Module, mixer, batches: Sequence[Batch])
 class SupernetRanking:
     """The fixed cell sample, their ground truth, and the rows measured so far in this run."""
 
-    def __init__(self, benchmark: Benchmark, oracle: Nb201Oracle, sample: int, path: Path) -> None:
+    def __init__(
+        self, benchmark: Benchmark, oracle: Nb201Oracle, sample: int, path: Path, start_epoch: int = 0
+    ) -> None:
         check_ranking_supported(benchmark)
         headline = benchmark.headline
         self.indices = sample_cells(oracle, sample)
@@ -77,7 +79,11 @@ class SupernetRanking:
         ).tolist()
         self.path = path
         self.rows: list[dict[str, Any]] = []
-        path.unlink(missing_ok=True)  # a fresh run: no rows of an overwritten one
+        if start_epoch and path.exists():  # a resumed run keeps the rows of the epochs it does not redo
+            kept = pd.read_parquet(path)
+            self.rows = kept[kept["epoch"] < start_epoch].to_dict("records")
+        else:
+            path.unlink(missing_ok=True)  # a fresh run: no rows of an overwritten one
 
     def measure(self, epoch: int, searcher, batches: Sequence[Batch]) -> float:
         """Evaluate every sampled cell, append its rows, rewrite ranking.parquet; return Kendall τ."""

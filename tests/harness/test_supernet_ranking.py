@@ -216,3 +216,22 @@ def test_cli_flags_set_the_schedule(tmp_path, capsys):
     assert list(frame["hessian_eigenvalue"].notna()) == [False, True, True]  # epoch 1, then the last
     assert list(frame["supernet_kendall_tau"].notna()) == [False, False, True]
     assert set(pd.read_parquet(run_dir / "ranking.parquet")["epoch"]) == {2}
+
+
+def test_a_resumed_run_keeps_the_ranking_rows_of_earlier_epochs(tmp_path):
+    from benchmarks.registry import get_benchmark
+    from harness.supernet_ranking import SupernetRanking
+
+    path = tmp_path / "ranking.parquet"
+    benchmark, oracle = get_benchmark("nb201-cifar10"), default_oracle()
+    searcher = build_searcher("darts")
+    batches = [(torch.randn(6, 3, 8, 8), torch.randint(0, 10, (6,)))]
+    first = SupernetRanking(benchmark, oracle, SAMPLE, path)
+    for epoch in range(3):
+        first.measure(epoch, searcher, batches)
+    assert sorted(set(pd.read_parquet(path)["epoch"])) == [0, 1, 2]
+    resumed = SupernetRanking(benchmark, oracle, SAMPLE, path, start_epoch=2)  # epoch 2 is redone
+    resumed.measure(2, searcher, batches)
+    assert pd.read_parquet(path).groupby("epoch").size().to_dict() == {0: SAMPLE, 1: SAMPLE, 2: SAMPLE}
+    SupernetRanking(benchmark, oracle, SAMPLE, path)  # a fresh run starts clean
+    assert not path.exists()
