@@ -32,6 +32,22 @@ def _add_search(sub) -> None:
         metavar="SECTION.FIELD=VALUE",
         help="override one config field, e.g. train.arch_lr=3e-4 or network.channels=16 (repeatable)",
     )
+    p.add_argument(
+        "--track-eigenvalue",
+        type=int,
+        default=None,
+        metavar="E",
+        help="every E epochs (and the last), the dominant Hessian eigenvalue of the val loss w.r.t. the "
+        "architecture (column hessian_eigenvalue; same as --set analysis.eigenvalue_every=E)",
+    )
+    p.add_argument(
+        "--rank-every",
+        type=int,
+        default=None,
+        metavar="E",
+        help="every E epochs (and the last), Kendall tau of the supernet's ranking of a fixed sample of cells vs the "
+        "table (NB201 benchmarks; column supernet_kendall_tau, cells in ranking.parquet)",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace a finished run with the same id")
     p.add_argument(
         "--evaluate",

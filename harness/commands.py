@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from benchmarks.errors import NashError
@@ -29,6 +30,7 @@ def search_command(args) -> int:
         device=args.device,
     )
     config = apply_overrides(config, args.overrides)
+    config = _with_analysis_flags(config, args)
     oracle = Nb201Oracle.load(args.oracle) if args.oracle else None
     result = run_search(config, Path(args.out), overwrite=args.overwrite, progress=not args.no_progress, oracle=oracle)
     print(format_table(summarize_runs([result.summary], [result.rows])))
@@ -36,6 +38,13 @@ def search_command(args) -> int:
     if args.evaluate:
         evaluate_final_genotype(args, config, result.rows[-1]["genotype"])
     return 0
+
+
+def _with_analysis_flags(config, args):
+    """--track-eigenvalue / --rank-every, shorthands of --set analysis.eigenvalue_every / rank_every."""
+    flags = {"eigenvalue_every": args.track_eigenvalue, "rank_every": args.rank_every}
+    chosen = {name: value for name, value in flags.items() if value is not None}
+    return dataclasses.replace(config, analysis=dataclasses.replace(config.analysis, **chosen)) if chosen else config
 
 
 def evaluate_final_genotype(args, config, genotype: str) -> None:

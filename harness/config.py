@@ -40,6 +40,32 @@ class DataConfig:
 
 
 @dataclass(frozen=True)
+class AnalysisConfig:
+    """Measurements taken during the search (`harness.instruments`); 0 = off.
+
+    Each runs after epochs E-1, 2E-1, ... (0-based) and after the last epoch, on fixed arch batches
+    drawn by their own seeded generator, so the search's own rows do not change.
+    """
+
+    eigenvalue_every: int = 0  # dominant Hessian eigenvalue of L_val w.r.t. the arch parameters
+    eigenvalue_batches: int = 2  # arch batches the loss is averaged over
+    eigenvalue_iterations: int = 20  # power-iteration cap
+    rank_every: int = 0  # one-shot ranking quality (NB201 benchmarks): Kendall τ vs the oracle
+    rank_sample: int = 50  # cells in the fixed, seeded sample
+    rank_batches: int = 2  # arch batches each sampled cell is evaluated on
+
+    def __post_init__(self) -> None:
+        for name in ("eigenvalue_every", "rank_every"):
+            if getattr(self, name) < 0:
+                raise NashError(f"analysis.{name} must be >= 0 (0 turns it off), got {getattr(self, name)}")
+        for name in ("eigenvalue_batches", "eigenvalue_iterations", "rank_batches"):
+            if getattr(self, name) < 1:
+                raise NashError(f"analysis.{name} must be at least 1, got {getattr(self, name)}")
+        if self.rank_sample < 2:
+            raise NashError(f"analysis.rank_sample must be at least 2 cells (τ needs pairs), got {self.rank_sample}")
+
+
+@dataclass(frozen=True)
 class RunConfig:
     benchmark: str
     searcher: str
@@ -50,6 +76,7 @@ class RunConfig:
     data: DataConfig
     searcher_options: dict[str, Any] = field(default_factory=dict)
     device: str = "auto"
+    analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
 
     @property
     def run_id(self) -> str:
@@ -64,7 +91,7 @@ def apply_overrides(config: RunConfig, assignments: list[str]) -> RunConfig:
     for assignment in assignments:
         key, sep, text = assignment.partition("=")
         section, dot, name = key.strip().partition(".")
-        sections = {"network": config.network, "train": config.train, "data": config.data}
+        sections = {"network": config.network, "train": config.train, "data": config.data, "analysis": config.analysis}
         if not sep or not dot or section not in sections and section != "searcher":
             raise NashError(
                 f"--set {assignment!r}: expected section.field=value with section one of "

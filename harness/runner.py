@@ -27,6 +27,7 @@ from harness.environment import (
     seed_everything,
     versions,
 )
+from harness.instruments import SearchInstruments, check_analysis
 from harness.interrupt import raise_if_stop_requested
 from harness.store import EPOCHS_FILE, RUN_FILE, prepare_run_dir, write_epochs, write_json
 from searchers.base import StepStats
@@ -56,6 +57,7 @@ def run_search(
         epochs=config.train.epochs,
         channels=config.network.channels,
     )
+    check_analysis(config, benchmark)
     run_dir = prepare_run_dir(Path(out), config.run_id, overwrite)
     facts: dict[str, Any] = {
         "run_id": config.run_id,
@@ -117,6 +119,7 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         **{name: getattr(config.network, name) for name in space.network_fields},
     ).to(device)
     searcher = searcher_cls(space, network, config.train, options)
+    instruments = SearchInstruments(config.analysis, benchmark, searcher, batches, oracle, run_dir)
     total = config.train.epochs
     rows: list[dict[str, Any]] = []
     bar = tqdm(
@@ -140,6 +143,7 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         row["epoch_seconds"] = time.perf_counter() - epoch_start
         row["peak_mem_mb"] = peak_memory_mb(device)
         row["device"] = device.type
+        row.update(instruments.measure(epoch, total))  # after the timings: they are the search's own cost
         rows.append(row)
         write_epochs(run_dir / EPOCHS_FILE, rows)
         bar.set_postfix_str(f"epoch {epoch + 1}/{total} skip={row['skip_count']}")

@@ -17,8 +17,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from benchmarks.errors import NashError
 from benchmarks.spaces import SPACE_NAMES
 from searchers.derivation import has_cells, strongest_edges_genotype
+from searchers.mixing import FixedArchMixer, SoftmaxMixer
 
 Batch = tuple[Tensor, Tensor]
 
@@ -104,6 +106,17 @@ class Searcher(ABC):
         """Per-epoch scalars worth recording (τ, learning rates, entropy)."""
         return {}
 
+    def arch_loss(self, batch: Batch) -> Tensor:
+        """A deterministic loss of the architecture parameters on `batch`, with a graph to them.
+
+        What the Hessian-eigenvalue indicator differentiates twice (`harness.instruments`).
+        """
+        raise NashError(f"searcher {self.name} defines no deterministic architecture loss; the eigenvalue needs one")
+
+    def fixed_arch_mixer(self, op_indices: list[int]):
+        """The edge mixer that runs one given op per edge with the supernet's inherited weights."""
+        raise NashError(f"searcher {self.name} cannot run a fixed architecture on its supernet")
+
 
 def cosine_lr(base: float, minimum: float, epoch: int, total: int) -> float:
     """Cosine annealing from `base` at epoch 0 towards `minimum` at `total` (per epoch)."""
@@ -171,6 +184,22 @@ class BilevelSearcher(Searcher):
         loss = F.cross_entropy(logits, y)
         loss.backward()
         return batch_sums(logits, y, loss)
+
+    def relaxed_mixer(self):
+        """The continuous relaxation of the current architecture, with a graph to α: softmax(α) per edge.
+
+        Sampling searchers (GDAS, ROME) keep this default: their straight-through sample is a
+        random, piecewise-constant function of α whose "Hessian" is an artefact of the estimator,
+        so their eigenvalue is that of the same relaxed loss as DARTS (comparable across searchers).
+        """
+        return SoftmaxMixer(F.softmax(self.alpha, dim=-1))
+
+    def arch_loss(self, batch: Batch) -> Tensor:
+        x, y = batch
+        return F.cross_entropy(self.network(x, self.relaxed_mixer()), y)
+
+    def fixed_arch_mixer(self, op_indices: list[int]):
+        return FixedArchMixer(op_indices)
 
     def genotype(self):
         """NB201: argmax per edge (`none` included). Spaces with cells: `cell_genotype` (per node, 2 inputs)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -41,6 +43,31 @@ class SingleOpMixer:
     def __call__(self, edge: int, ops: nn.ModuleList, x: Tensor) -> Tensor:
         k = self.index[edge]
         return ops[k](x) * self.hard[edge, k]
+
+
+class FixedArchMixer:
+    """One fixed op per edge (a one-hot architecture): a sub-network with the supernet's own weights.
+
+    Only the chosen op is called (no zero-weighted terms), with weight exactly 1, so the output is
+    what a discrete network with these ops and weights computes. Used to rank cells one-shot.
+    """
+
+    def __init__(self, op_indices: Sequence[int]) -> None:
+        self.op_indices = [int(k) for k in op_indices]
+
+    def __call__(self, edge: int, ops: nn.ModuleList, x: Tensor) -> Tensor:
+        return ops[self.op_indices[edge]](x)
+
+
+class EdgeScaledMixer:
+    """Another mixer's edge output times a per-edge weight (e.g. a relaxed topology)."""
+
+    def __init__(self, inner, edge_weights: Tensor) -> None:
+        self.inner = inner
+        self.edge_weights = edge_weights
+
+    def __call__(self, edge: int, ops: nn.ModuleList, x: Tensor) -> Tensor:
+        return self.inner(edge, ops, x) * self.edge_weights[edge]
 
 
 def sample_gumbel(shape: torch.Size, device: torch.device) -> Tensor:

@@ -19,7 +19,7 @@ from benchmarks.errors import NashError
 from benchmarks.nb201.arch import EDGES, NUM_NODES
 from searchers.base import Batch, BilevelSearcher, StepStats, TrainConfig, batch_sums
 from searchers.derivation import strongest_edges_genotype
-from searchers.mixing import SoftmaxMixer
+from searchers.mixing import FixedArchMixer, SoftmaxMixer
 from searchers.partial_channels import edge_normalization, partial_channel_edge
 
 
@@ -45,14 +45,15 @@ def nb201_node_edges() -> list[list[int]]:
 
 
 class PartialChannelMixer:
-    """Edge = softmax(β)-over-the-node weight × partial-channel edge with a softmax(α) mixed op.
+    """Edge = softmax(β)-over-the-node weight × partial-channel edge whose slice goes through `mixed`.
 
+    `mixed` is the softmax(α) mixture in the search, a fixed op per edge when ranking cells.
     Nodes sum their incoming edges, so scaling each edge by its normalised β gives
     node = Σ_edges softmax_node(β)·edge. `strides[e]` tells the bypass of edge e to max-pool (2).
     """
 
-    def __init__(self, op_weights: Tensor, edge_weights: Tensor, k: int, strides: Sequence[int]) -> None:
-        self.mixed = SoftmaxMixer(op_weights)
+    def __init__(self, mixed, edge_weights: Tensor, k: int, strides: Sequence[int]) -> None:
+        self.mixed = mixed
         self.edge_weights = edge_weights
         self.k = k
         self.strides = strides
@@ -112,10 +113,19 @@ class PcDarts(BilevelSearcher):
     def mixer(self, detached: bool) -> PartialChannelMixer:
         alpha, beta = (self.alpha.detach(), self.beta.detach()) if detached else (self.alpha, self.beta)
         return PartialChannelMixer(
-            F.softmax(alpha, dim=-1),
+            SoftmaxMixer(F.softmax(alpha, dim=-1)),
             edge_normalization(beta, self.node_edges),
             self.options.k,
             self.space.edge_strides,
+        )
+
+    def relaxed_mixer(self) -> PartialChannelMixer:
+        return self.mixer(detached=False)  # the arch step's own loss: softmax(α) and softmax(β)
+
+    def fixed_arch_mixer(self, op_indices: list[int]) -> PartialChannelMixer:
+        """One op per edge on the partial channels, edges still weighted by softmax(β) as they were trained."""
+        return PartialChannelMixer(
+            FixedArchMixer(op_indices), self.edge_weights(), self.options.k, self.space.edge_strides
         )
 
     def step(self, train_batch: Batch, val_batch: Batch) -> StepStats:

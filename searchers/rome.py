@@ -28,14 +28,23 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from benchmarks.errors import NashError
 from searchers.base import Batch, StepStats
 from searchers.derivation import op_argmax
 from searchers.gdas import Gdas, GdasOptions
-from searchers.mixing import SingleOpMixer
-from searchers.topology import TOP2, TOPOLOGY_SAMPLERS, NodeTopology, SampledPathMixer
+from searchers.mixing import EdgeScaledMixer, SingleOpMixer
+from searchers.topology import (
+    TOP2,
+    TOPOLOGY_SAMPLERS,
+    NodeTopology,
+    SampledPathMixer,
+    TopologySample,
+    edge_pairs,
+    inclusion_probabilities,
+)
 
 # Spaces whose nodes keep every input (the reason, for the error message).
 SPACES_WITHOUT_TOPOLOGY = {"nb201": "every node keeps all inputs"}
@@ -115,6 +124,27 @@ class Rome(Gdas):
         sample = self.topology.sample(self.tau, noise, with_graph=with_graph)
         weights = self.topology.edge_weights(sample, self.space.num_edges)
         return SampledPathMixer(mixer.hard, mixer.index, weights, self.topology.kept_edges(sample))
+
+    def relaxed_mixer(self):
+        """softmax(α) on every edge; with topology, each edge also scaled by its probability of being kept."""
+        mixer = super().relaxed_mixer()
+        if self.topology is None:
+            return mixer
+        return EdgeScaledMixer(mixer, self.keep_probabilities())
+
+    def keep_probabilities(self) -> Tensor:
+        """P(edge kept) under the topology sampler, differentiable in β (the relaxed topology)."""
+        topology, masks = self.topology, []
+        for logits, degree in zip(topology.node_logits(), topology.in_degrees, strict=True):
+            probs = F.softmax(logits, dim=-1)
+            if topology.sampler == TOP2:
+                masks.append(inclusion_probabilities(probs))
+            else:  # pairs: an edge is kept with every pair that contains it
+                incidence = torch.zeros(len(probs), degree, dtype=probs.dtype, device=probs.device)
+                for p, (i, j) in enumerate(edge_pairs(degree)):
+                    incidence[p, i] = incidence[p, j] = 1.0
+                masks.append(probs @ incidence)
+        return topology.edge_weights(TopologySample(masks, []), self.space.num_edges)
 
     def step(self, train_batch: Batch, val_batch: Batch) -> StepStats:
         if not (self.options.accumulate_arch or self.options.accumulate_weights):

@@ -1,0 +1,72 @@
+"""Dominant Hessian eigenvalue by power iteration with Hessian-vector products (double backward).
+
+Generic: any scalar loss and any list of parameters. The searcher's use (RobustDARTS' collapse
+indicator, the dominant eigenvalue of L_val w.r.t. the architecture parameters) lives in
+`harness.instruments`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+
+@dataclass(frozen=True)
+class DominantEigen:
+    """The eigenvalue of largest magnitude, *signed* (a negative-dominant Hessian gives a negative value)."""
+
+    value: float
+    iterations: int
+    converged: bool  # the relative change of the estimate fell below `tol`
+
+
+def dominant_eigenvalue(
+    loss_fn: Callable[[], Tensor],
+    params: Sequence[Tensor],
+    iterations: int = 20,
+    tol: float = 1e-4,
+    generator: torch.Generator | None = None,
+) -> DominantEigen:
+    """Power iteration on the Hessian of `loss_fn()` w.r.t. `params`.
+
+    The loss is evaluated once and its gradient graph kept (create_graph), so every iteration is
+    one extra backward, not a new forward. The estimate is the Rayleigh quotient vᵀHv with ‖v‖ = 1;
+    it stops when two successive estimates differ by at most `tol`·|estimate|. The start vector is
+    N(0, 1) from `generator` (a CPU generator; the global RNG is never touched).
+    """
+    if iterations < 1:
+        raise ValueError(f"iterations must be at least 1, got {iterations}")
+    params = list(params)
+    loss = loss_fn()
+    grads = torch.autograd.grad(loss, params, create_graph=True, allow_unused=True)
+    # A parameter the loss does not depend on has a zero Hessian block: it takes no part.
+    pairs = [(p, g) for p, g in zip(params, grads, strict=True) if g is not None]
+    if not pairs or not any(g.requires_grad for _, g in pairs):
+        return DominantEigen(0.0, 0, True)  # the loss is at most linear in the parameters
+    params = [p for p, _ in pairs]
+    grads = [g for _, g in pairs]
+    vector = _normalized([torch.randn(p.shape, generator=generator, dtype=p.dtype).to(p.device) for p in params])
+    estimate = None
+    for step in range(1, iterations + 1):
+        product = torch.autograd.grad(grads, params, grad_outputs=vector, retain_graph=True, allow_unused=True)
+        product = [torch.zeros_like(p) if h is None else h.detach() for p, h in zip(params, product, strict=True)]
+        previous, estimate = estimate, float(sum((h * v).sum() for h, v in zip(product, vector, strict=True)))
+        norm = _norm(product)
+        if norm == 0.0:
+            return DominantEigen(0.0, step, True)  # v is in the null space; H may still be non-zero elsewhere
+        vector = [h / norm for h in product]
+        if previous is not None and abs(estimate - previous) <= tol * abs(estimate):
+            return DominantEigen(estimate, step, True)
+    return DominantEigen(estimate, iterations, False)
+
+
+def _norm(tensors: Sequence[Tensor]) -> float:
+    return float(torch.sqrt(sum((t * t).sum() for t in tensors)))
+
+
+def _normalized(tensors: Sequence[Tensor]) -> list[Tensor]:
+    norm = _norm(tensors)
+    return [t / norm for t in tensors]
