@@ -108,6 +108,8 @@ def run_collapse(counted: pd.DataFrame) -> pd.DataFrame:
         line["collapse_epoch"] = collapse_epoch(rows["epoch"], rows["collapsed"])
         line["final_acc"] = last["headline_acc"]
         line["test_error"] = last.get("eval.test_error", np.nan)
+        line.update({name: last[name] for name in rows.columns if name.startswith("oracle_")})
+        line["peak_mem_mb"] = rows["peak_mem_mb"].max() if "peak_mem_mb" in rows.columns else np.nan
         lines.append(line)
     return pd.DataFrame(lines)
 
