@@ -7,6 +7,7 @@ import pandas as pd
 from reports.collapse import GROUP, CollapseRule, group_collapse, mean_std
 from reports.eigenvalue import EarlyStopRule
 from reports.paper_tables import method_label, numbers
+from reports.published import load_published
 from reports.render import Table, fmt
 
 
@@ -87,7 +88,7 @@ def supernet_tau_table(taus: pd.DataFrame) -> Table:
     return Table("supernet_tau", "One-shot ranking quality per searcher and epoch", pd.DataFrame(lines), [note])
 
 
-def cost_table(per_run: pd.DataFrame) -> Table:
+def cost_table(per_run: pd.DataFrame, with_published: bool = False) -> Table:
     lines = []
     for (benchmark, searcher, variant), group in per_run.groupby(GROUP, sort=True):
         devices = sorted({str(d) for d in group.get("run.device", pd.Series(dtype=str)).dropna()})
@@ -103,5 +104,16 @@ def cost_table(per_run: pd.DataFrame) -> Table:
                 "device": ", ".join(devices),
             }
         )
-    note = "Search and evaluation cost kept apart: wall-clock seconds and peak memory (MB; the device's allocator)."
-    return Table("cost", "Cost per searcher", pd.DataFrame(lines), [note])
+    notes = ["Search and evaluation cost kept apart: wall-clock seconds and peak memory (MB; the device's allocator)."]
+    if with_published:
+        memory = load_published("rome_memory")
+        items = [
+            f"{r['method']} {r['peak_mem_gb']} GB" + (f" ({r['note']})" if r["note"] else "")
+            for _, r in memory.iterrows()
+        ]
+        notes.append(f"Published peak GPU memory ({memory['source'].iloc[0]}): {', '.join(items)}.")
+        cost = load_published("nb201_search_cost")
+        items = [f"{r['method']} {r['seconds']} s ({r['epochs']} epochs)" for _, r in cost.iterrows()]
+        notes.append(f"Published NB201 search cost, CIFAR-10, {cost['note'].iloc[0]} ({cost['source'].iloc[0]}): "
+                     f"{', '.join(items)}.")  # fmt: skip
+    return Table("cost", "Cost per searcher", pd.DataFrame(lines), notes)

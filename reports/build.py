@@ -48,8 +48,21 @@ def build_report(store: RunStore, out: Path, options: ReportOptions = ReportOpti
     report = Report(Path(out), runs=len(store.facts))
     if store.epochs.empty:
         raise NashError("no search run with finished epochs in that folder; run `nash search` or `nash demo` first")
-    counted = with_cell_counts(store.epochs, options.rule)
+    epochs = store.epochs
+    if "run.status" in epochs.columns:  # a failed or running search's last epoch is not its result
+        unfinished = store.facts.loc[store.facts["run.status"] != "done", "run_path"]
+        if len(unfinished):
+            report.notes.append(
+                f"left out {len(unfinished)} unfinished runs (status not done): {', '.join(unfinished)}"
+            )
+            epochs = epochs[~epochs["run_path"].isin(unfinished)]
+        if epochs.empty:
+            raise NashError(
+                "no finished search run in that folder (every run.json says running, failed or interrupted)"
+            )
+    counted = with_cell_counts(epochs, options.rule)
     per_run = per_run_table(counted, store.facts)
+    report.runs = len(per_run)
     data = report.folder / "data"
     data.mkdir(parents=True, exist_ok=True)
     per_run.to_csv(data / "runs.csv", index=False)
@@ -73,7 +86,9 @@ def build_report(store: RunStore, out: Path, options: ReportOptions = ReportOpti
     else:
         report.tables.append(analysis_tables.early_stop_table(stops, options.early_stop))
         eigen = over_epochs(counted, EIGEN_COLUMN)
-        report.plots += plots.curves(eigen, figures, "eigenvalue", "dominant eigenvalue λ_max", "Hessian", colours)
+        report.plots += plots.curves(
+            eigen, figures, "eigenvalue", "dominant eigenvalue λ_max (unitless)", "Hessian eigenvalue", colours
+        )
 
     metrics = final_metrics(per_run)
     ranks = method_ranks(metrics)
@@ -90,7 +105,7 @@ def build_report(store: RunStore, out: Path, options: ReportOptions = ReportOpti
         report.tables.append(analysis_tables.supernet_tau_table(taus))
         tau_stats = over_epochs(taus.rename(columns={TAU_COLUMN: "tau_value"}), "tau_value")
         report.plots += plots.curves(tau_stats, figures, "supernet_tau", "Kendall τ", "supernet ranking", colours)
-    report.tables.append(analysis_tables.cost_table(per_run))
+    report.tables.append(analysis_tables.cost_table(per_run, options.published))
 
     report.plots += plots.curves(over_epochs(counted, "skip_normal"), figures, "skips", "skip_connect ops in the "
                                  "normal cell (count)", "skip count", colours)  # fmt: skip
@@ -99,7 +114,7 @@ def build_report(store: RunStore, out: Path, options: ReportOptions = ReportOpti
         report.notes.append("skipped oracle accuracy vs epoch: no benchmark with a tabular oracle")
     else:
         report.plots += plots.curves(
-            accuracy, figures, "oracle_acc", "oracle test accuracy (%)", "derived cell", colours
+            accuracy, figures, "oracle_acc", "headline oracle accuracy (%)", "derived cell", colours
         )
     report.plots += plots.cost_bars(per_run, figures, colours)
 

@@ -15,6 +15,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from reports.collapse import GROUP  # noqa: E402
 from reports.paper_tables import method_label  # noqa: E402
@@ -56,12 +58,13 @@ def curves(
         for (searcher, variant), line in rows.groupby(["searcher", "variant"], sort=True):
             line = line.sort_values("epoch")
             colour = colours[searcher]
-            ax.plot(line["epoch"], line["mean"], _line_style(variant), color=colour,
+            ax.plot(line["epoch"], line["mean"], _line_style(variant), color=colour, marker="o", markersize=3,
                     label=f"{method_label(searcher, variant)} (n={int(line['seeds'].max())})")  # fmt: skip
             ax.fill_between(
                 line["epoch"], line["mean"] - line["std"], line["mean"] + line["std"], color=colour, alpha=0.2
             )
         ax.set(xlabel="search epoch", ylabel=ylabel, title=f"{title} — {benchmark}")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
         written.append(_save(fig, folder, f"{stem}_{benchmark}"))
@@ -86,6 +89,8 @@ def cost_bars(per_run: pd.DataFrame, folder: Path, colours: dict[str, str]) -> l
         ax.set_xticks(range(len(stats)), names, rotation=45, ha="right", fontsize=7)
         ax.set(ylabel=label, title=label.split(" (")[0])
         ax.grid(axis="y", alpha=0.3)
+    searchers = sorted(set(per_run["searcher"]))
+    axes[0][-1].legend(handles=[Patch(color=colours[s], label=s) for s in searchers], fontsize=8, title="searcher")
     return [_save(fig, folder, "cost")]
 
 
@@ -97,9 +102,12 @@ def rank_heatmap(ranks: pd.DataFrame, folder: Path) -> list[Path]:
     image = ax.imshow(ranks.to_numpy(dtype=float), cmap="viridis_r", aspect="auto")
     ax.set_xticks(range(ranks.shape[1]), ranks.columns)
     ax.set_yticks(range(ranks.shape[0]), ranks.index)
-    for (i, j), value in np.ndenumerate(ranks.to_numpy(dtype=float)):
-        if not np.isnan(value):
-            ax.text(j, i, f"{value:g}", ha="center", va="center", color="white", fontsize=8)
+    values = ranks.to_numpy(dtype=float)
+    middle = np.nanmean([np.nanmin(values), np.nanmax(values)])
+    for (i, j), value in np.ndenumerate(values):
+        if not np.isnan(value):  # dark text on the light (good) end of viridis_r, light text on the dark end
+            colour = "black" if value <= middle else "white"
+            ax.text(j, i, f"{value:g}", ha="center", va="center", color=colour, fontsize=9)
     ax.set(xlabel="searcher", ylabel="benchmark", title="rank per benchmark (1 = best)")
     fig.colorbar(image, ax=ax, label="rank")
     return [_save(fig, folder, "rank_heatmap")]

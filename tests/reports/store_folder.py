@@ -14,14 +14,15 @@ HEADLINE = {"column": "oracle_cifar10_test_200", "label": "cifar10 test acc (200
 
 
 def write_search(folder: Path, benchmark: str, searcher: str, seed: int, genotypes: list[str], *,
-                 options: dict | None = None, evaluation: dict | None = None, **columns) -> Path:  # fmt: skip
+                 options: dict | None = None, evaluation: dict | None = None, status: str = "done",
+                 **columns) -> Path:  # fmt: skip
     run_id = f"{benchmark}__{searcher}__quick__seed{seed}"
     run_dir = folder / run_id
     run_dir.mkdir(parents=True)
     config = {"benchmark": benchmark, "searcher": searcher, "profile": "quick", "seed": seed,
               "network": {"channels": 8}, "train": {"epochs": len(genotypes), "lr": 0.025},
               "data": {"source": "embedded"}, "searcher_options": options or {}, "device": "cpu"}  # fmt: skip
-    facts = {"run_id": run_id, "status": "done", "config": config, "search_seconds": 60.0 * (seed + 1),
+    facts = {"run_id": run_id, "status": status, "config": config, "search_seconds": 60.0 * (seed + 1),
              "device": "cpu (1 threads)", "git_commit": "abc", "versions": {"torch": "2.13.0"},
              "final": {"genotype": genotypes[-1]}}  # fmt: skip
     if benchmark.startswith("nb201"):

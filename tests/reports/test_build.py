@@ -1,7 +1,8 @@
 from reports.build import ReportOptions, write_report
 from reports.collapse import CollapseRule
 from reports.plots import searcher_colours
-from tests.reports.store_folder import write_results
+from tests.reports.handmade import NB201_SKIPS
+from tests.reports.store_folder import write_results, write_search
 
 PNG_MAGIC, PDF_MAGIC = b"\x89PNG", b"%PDF"
 
@@ -46,3 +47,13 @@ def test_searcher_colours_are_fixed_per_searcher():
     assert searcher_colours(["rome"])["rome"] == searcher_colours(["darts", "gdas", "rome"])["rome"]
     spare = searcher_colours(["zeta", "alpha"])
     assert spare["alpha"] != spare["zeta"] and spare["alpha"] not in searcher_colours([]).values()
+
+
+def test_unfinished_runs_are_left_out_with_a_note(tmp_path):
+    folder = write_results(tmp_path / "runs")
+    write_search(folder, "nb201-cifar10", "rome", 0, [NB201_SKIPS], status="failed", oracle_cifar10_test_200=[54.3])
+    report = write_report(folder, tmp_path / "report")
+    assert any("left out 1 unfinished runs" in note and "rome" in note for note in report.notes)
+    assert report.runs == 5
+    collapse = report.tables[0].frame
+    assert not ((collapse["benchmark"] == "nb201-cifar10") & (collapse["method"] == "rome")).any()
