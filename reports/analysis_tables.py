@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reports.collapse import GROUP, CollapseRule, group_collapse, mean_std
+from reports.collapse import GROUP, CollapseRule, group_collapse, mean_std, method_label
 from reports.eigenvalue import EarlyStopRule
-from reports.paper_tables import method_label, numbers
+from reports.paper_tables import numbers
 from reports.published import load_published
 from reports.render import Table, fmt
 

@@ -114,6 +114,11 @@ def run_collapse(counted: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(lines)
 
 
+def method_label(searcher: str, variant: str) -> str:
+    """How tables name a searcher; a sweep preset's variant (e.g. a ROME ablation cell) is its own method."""
+    return f"{searcher} [{variant}]" if variant else searcher
+
+
 def mean_std(values: pd.Series) -> tuple[float, float]:
     """Mean and population std (ddof=0) of the non-missing values; NaN, NaN when there are none."""
     values = pd.to_numeric(values, errors="coerce").dropna()

@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-from reports.collapse import mean_std
+from reports.collapse import mean_std, method_label
 from reports.published import cell, differs, load_published
 from reports.render import Table, fmt
 
@@ -32,10 +32,6 @@ def numbers(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series(math.nan, index=frame.index, dtype=float)
     return pd.to_numeric(frame[column], errors="coerce")
-
-
-def method_label(searcher: str, variant: str) -> str:
-    return f"{searcher} [{variant}]" if variant else searcher
 
 
 def _stat(runs: pd.DataFrame, column: str, digits: int = 2, published: tuple[str, str] | None = None) -> str:
@@ -194,14 +190,16 @@ def ablation_table(per_run: pd.DataFrame, with_published: bool) -> Table | None:
     if runs.empty or not set(columns) <= set(runs.columns):
         return None
     runs = runs.assign(**{s: runs[c].map(_truthy) for s, c in zip(SWITCHES, columns, strict=True)})
+    runs = runs.assign(k=numbers(runs, "config.searcher_options.k"))
     published = load_published("rome_ablation")
     lookup = {(r["benchmark"], *(r[s] for s in SWITCHES)): r for r in published.to_dict("records")}
     lines = []
-    for key, group in runs.groupby(["benchmark", *SWITCHES], sort=True):
-        ref = lookup.get(key)
+    for key, group in runs.groupby(["benchmark", *SWITCHES, "k"], sort=True, dropna=False):
+        ref = lookup.get(key[:4])
         mean, std = mean_std(_accuracy(group))
         marked = with_published and ref is not None and differs(mean, ref["acc_mean"], ref["acc_std"])
-        line = {"benchmark": key[0], "TD": key[1], "GA-θ": key[2], "GA-α": key[3], "seeds": str(len(group))}
+        line = {"benchmark": key[0], "TD": key[1], "GA-θ": key[2], "GA-α": key[3], "K": fmt(key[4], None, 0)}
+        line["seeds"] = str(len(group))
         line["label"] = ref["label"] if ref else ""
         line["accuracy %"] = fmt(mean, std, marked=marked)
         if with_published:
@@ -216,6 +214,10 @@ def ablation_table(per_run: pd.DataFrame, with_published: bool) -> Table | None:
 
 def k_table(per_run: pd.DataFrame, with_published: bool) -> Table | None:
     runs = per_run[per_run["searcher"] == "rome"]
+    for switch in SWITCHES:  # the K study is about full ROME: ablation cells with a switch off stay out
+        column = f"config.searcher_options.{switch}"
+        if column in runs.columns:
+            runs = runs[runs[column].map(_truthy) != "false"]
     if runs.empty or "config.searcher_options.k" not in runs.columns:
         return None
     runs = runs.assign(k=runs["config.searcher_options.k"], epochs=runs.get("config.train.epochs", runs["epochs"]))
@@ -236,7 +238,8 @@ def k_table(per_run: pd.DataFrame, with_published: bool) -> Table | None:
         if with_published:
             line["published %"] = cell(ref["acc_mean"], ref["acc_std"]) if ref else ""
         lines.append(line)
-    notes = ["Accuracy % of ROME's final cell per number of sampled architectures K (mean ± std over seeds)."]
+    notes = ["Accuracy % of ROME's final cell (all switches on) per number of sampled architectures K "
+             "(mean ± std over seeds)."]  # fmt: skip
     if with_published:
         notes.append(f"Published: {published['source'].iloc[0]}. † = ours outside the published mean ± std.")
     return Table("rome_k", "ROME: the number of sampled architectures K", pd.DataFrame(lines), notes)

@@ -18,8 +18,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from reports.collapse import GROUP  # noqa: E402
-from reports.paper_tables import method_label  # noqa: E402
+from reports.collapse import GROUP, method_label  # noqa: E402
 
 _FIXED = {"darts": "tab:blue", "darts-v2": "tab:cyan", "gdas": "tab:orange", "pcdarts": "tab:green", "rome": "tab:red"}
 _SPARE = ("tab:purple", "tab:brown", "tab:pink", "tab:gray", "tab:olive")

@@ -1,6 +1,7 @@
 """Kendall τ (scipy.stats.kendalltau, τ-b): supernet ranking quality and method rankings (ALGORITHMS.md §3).
 
-Method rankings: the final metric of a (benchmark, searcher) is its seed mean of the run's headline
+Method rankings: a method is a searcher, or a searcher with a sweep preset's variant ("rome [td]");
+the final metric of a (benchmark, method) is its seed mean of the run's headline
 oracle accuracy (NB201, higher is better) or of the evaluation test error (DARTS family, lower is
 better). Searchers are ranked per benchmark (1 = best, ties share their average rank).
 """
@@ -12,6 +13,8 @@ import itertools
 import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau
+
+from reports.collapse import method_label
 
 TAU_COLUMN = "supernet_kendall_tau"
 
@@ -42,9 +45,14 @@ def supernet_tau(epochs: pd.DataFrame, rankings: pd.DataFrame) -> pd.DataFrame:
 
 
 def final_metrics(per_run: pd.DataFrame) -> pd.DataFrame:
-    """Seed-mean final metric per (benchmark, searcher): `value`, `metric` and whether higher is better."""
+    """Seed-mean final metric per (benchmark, method); the method is in column `searcher`."""
     lines = []
-    for (benchmark, searcher), runs in per_run.groupby(["benchmark", "searcher"], sort=True):
+    if "variant" not in per_run.columns:
+        per_run = per_run.assign(variant="")
+    per_run = per_run.assign(
+        method=[method_label(s, v) for s, v in zip(per_run.searcher, per_run.variant, strict=True)]
+    )
+    for (benchmark, searcher), runs in per_run.groupby(["benchmark", "method"], sort=True):
         accuracy = pd.to_numeric(runs["final_acc"], errors="coerce").dropna()
         error = pd.to_numeric(runs["test_error"], errors="coerce").dropna()
         if len(accuracy):

@@ -57,7 +57,7 @@ def write_results(folder: Path) -> Path:
                         hessian_eigenvalue=[0.1, np.nan, 0.2], supernet_kendall_tau=[np.nan, 0.3, 0.5])  # fmt: skip
     pd.DataFrame({"epoch": [2] * 3, "arch": [1, 2, 3], "supernet_acc": [50.0, 60, 70], "oracle_acc": [80.0, 90, 85]}
                  ).to_parquet(gdas / "ranking.parquet")  # fmt: skip
-    rome = {"k": 2, "topology": True, "accumulate_weights": True, "accumulate_arch": False}
+    rome = {"k": 2, "topology": True, "accumulate_weights": True, "accumulate_arch": True}
     write_search(folder, "s2-cifar10", "rome", 0, [darts_string(1), darts_string(2)], options=rome,
                  evaluation={"run_id": "e1", "seconds": 30.0, "peak_mem_mb": 50.0, "test_error": 3.0,
                              "params": 2.0e6, "flops": 1e8})  # fmt: skip

@@ -58,3 +58,11 @@ def test_supernet_tau_from_ranking_rows_and_from_the_column():
     assert table["run_path"].tolist() == ["a", "b"]
     assert table["supernet_kendall_tau"].tolist() == pytest.approx([4 / 6, 0.1])  # 5 concordant, 1 discordant
     assert supernet_tau(pd.DataFrame({"epoch": [0]}), pd.DataFrame()).empty
+
+
+def test_sweep_variants_are_ranked_as_methods_of_their_own():
+    frame = per_run().assign(variant="")
+    td = frame[frame.searcher == "rome"].assign(variant="td", test_error=lambda f: f.test_error + 5, final_acc=50.0)
+    ranks = method_ranks(final_metrics(pd.concat([frame, td])))
+    assert ranks.loc["s2-cifar10", "rome [td]"] == 4.0 and ranks.loc["s2-cifar10", "rome"] == 1.0
+    assert ranks.loc["nb201-cifar10", "rome [td]"] == 4.0

@@ -111,9 +111,13 @@ def test_s0_ablation_and_k_tables():
     line = ablation.frame.iloc[0]
     assert (line["TD"], line["GA-θ"], line["GA-α"], line["label"]) == ("true", "true", "false", "TD+GA-θ")
     assert line["accuracy %"] == f"97.42±0.02 {MARK}" and line["published %"] == "97.34±0.07"  # 0.08 > 0.07
-    k = k_table(rome, with_published=True).frame.iloc[0]
-    assert (k["K"], k["K × epochs"], k["published %"]) == ("7", "350", "97.42±0.07")
-    assert MARK not in k["accuracy %"]
+    assert line["K"] == "7"
+    assert k_table(rome, with_published=True) is None  # an ablation cell (a switch off) is not full ROME
+    full = rome.assign(**{"config.searcher_options.accumulate_arch": [True, True]})
+    k = k_table(pd.concat([full, full.assign(**{"config.searcher_options.k": 1, "test_error": 3.0})]), True).frame
+    assert k["K"].tolist() == ["1", "7"] and k["K × epochs"].tolist() == ["50", "350"]
+    assert k["published %"].tolist() == ["97.12±0.06", "97.42±0.07"]
+    assert k["accuracy %"].tolist() == [f"97.00±0.00 {MARK}", "97.42±0.02"]
     assert ablation_table(runs("s0-cifar10", "gdas", test_error=[3.0]), True) is None
 
 
