@@ -38,6 +38,30 @@ def collapse_table(per_run: pd.DataFrame, rule: CollapseRule) -> Table:
     return Table("collapse", "Collapse statistics per benchmark and searcher", pd.DataFrame(lines), notes)
 
 
+INLINE_ROWS = 60
+
+
+def run_collapse_table(per_run: pd.DataFrame) -> Table:
+    """One line per run: final counts, collapse epoch, final metric and cell."""
+    frame = pd.DataFrame(
+        {
+            "benchmark": per_run["benchmark"],
+            "method": [method_label(s, v) for s, v in zip(per_run["searcher"], per_run["variant"], strict=True)],
+            "seed": per_run["seed"].astype(str),
+            "epochs": per_run["epochs"].astype(str),
+            "skips (normal)": per_run["skip_normal"].astype(str),
+            "#pf (normal)": per_run["param_free_normal"].astype(str),
+            "#pf (reduce)": per_run["param_free_reduce"].map(lambda v: fmt(v, None, 0)),
+            "collapse epoch": per_run["collapse_epoch"].map(lambda v: fmt(v, None, 0) or "-"),
+            "final acc %": per_run["final_acc"].map(fmt),
+            "test error %": pd.to_numeric(per_run["test_error"], errors="coerce").map(fmt),
+            "final cell": per_run["final_genotype"],
+        }
+    ).sort_values(["benchmark", "method", "seed"], ignore_index=True)
+    note = "Per run, under the rule above; collapse epoch '-' = the final cell is not collapsed."
+    return Table("collapse_runs", "Collapse per run", frame, [note], inline=len(frame) <= INLINE_ROWS)
+
+
 def early_stop_table(stops: pd.DataFrame, rule: EarlyStopRule) -> Table:
     frame = pd.DataFrame(
         {

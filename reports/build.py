@@ -70,6 +70,7 @@ def build_report(store: RunStore, out: Path, options: ReportOptions = ReportOpti
     figures = report.folder / "plots"
 
     report.tables.append(analysis_tables.collapse_table(per_run, options.rule))
+    report.tables.append(analysis_tables.run_collapse_table(per_run))
     for builder, name in [
         (paper_tables.nb201_table, "NAS-Bench-201 table: no NB201 runs"),
         (paper_tables.s1_s4_table, "S1–S4 table: no runs on s1-* … s4-*"),
@@ -143,7 +144,7 @@ def _write_index(report: Report, store: RunStore) -> None:
     images = [p.relative_to(folder).as_posix() for p in report.plots]
     md = ["# nash report", "", summary, ""]
     md += [f"- {note}" for note in [*report.notes, *(f"skipped damaged run {s}" for s in store.skipped)]]
-    md += ["", *(to_markdown(t) for t in report.tables), "## Plots", ""]
+    md += ["", *(to_markdown(t) if t.inline else _link(t, "md") for t in report.tables), "## Plots", ""]
     md += [f"![{Path(i).stem}]({i})  \n(PDF: [{Path(i).with_suffix('.pdf').name}]({i[:-4]}.pdf))" for i in images]
     (folder / "index.md").write_text("\n".join(md) + "\n")
     style = (
@@ -155,6 +156,16 @@ def _write_index(report: Report, store: RunStore) -> None:
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>nash report</title><style>{style}</style>"
              f"</head><body><h1>nash report</h1><p>{html.escape(summary)}</p>"]  # fmt: skip
     parts += [f"<p class='note'>{html.escape(n)}</p>" for n in report.notes]
-    parts += [to_html(t) for t in report.tables]
+    parts += [to_html(t) if t.inline else _link(t, "html") for t in report.tables]
     parts += ["<h2>Plots</h2>", *(f"<img src='{html.escape(i)}' alt='{html.escape(i)}'>" for i in images)]
     (folder / "index.html").write_text("\n".join(parts) + "</body></html>\n")
+
+
+def _link(table: Table, kind: str) -> str:
+    """A long table is only linked from the index (its files are in tables/)."""
+    rows = f"{len(table.frame)} rows"
+    if kind == "md":
+        path = f"tables/{table.name}"
+        return f"### {table.title}\n\n{rows}: [{path}.md]({path}.md), [CSV]({path}.csv)\n"
+    return (f"<h3 id='{table.name}'>{html.escape(table.title)}</h3><p>{rows}: <a href='tables/{table.name}.md'>"
+            f"Markdown</a>, <a href='tables/{table.name}.csv'>CSV</a></p>")  # fmt: skip

@@ -22,6 +22,7 @@ class Table:
     title: str
     frame: pd.DataFrame  # text cells
     notes: list[str] = field(default_factory=list)
+    inline: bool = True  # shown in index.html / index.md (long tables are only linked)
 
 
 def fmt(mean: float, std: float | None = None, digits: int = 2, marked: bool = False) -> str:

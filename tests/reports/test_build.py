@@ -1,3 +1,6 @@
+import pandas as pd
+
+from reports.analysis_tables import run_collapse_table
 from reports.build import ReportOptions, write_report
 from reports.collapse import CollapseRule
 from reports.plots import searcher_colours
@@ -10,7 +13,7 @@ PNG_MAGIC, PDF_MAGIC = b"\x89PNG", b"%PDF"
 def test_report_over_a_mixed_folder_writes_tables_plots_and_an_index(tmp_path, capsys):
     report = write_report(write_results(tmp_path / "runs"), tmp_path / "report")
     names = [t.name for t in report.tables]
-    assert names[:2] == ["collapse", "nb201"]
+    assert names[:3] == ["collapse", "collapse_runs", "nb201"]
     for name in ("s1_s4", "rome_ablation", "rome_k", "early_stop", "method_ranks", "benchmark_tau", "supernet_tau"):
         assert name in names
     assert any("S0 table" in note for note in report.notes)
@@ -30,6 +33,9 @@ def test_report_over_a_mixed_folder_writes_tables_plots_and_an_index(tmp_path, c
     collapse = (tmp_path / "report" / "tables" / "collapse.md").read_text()
     assert "| nb201-cifar10 | darts | 2 | 6.0±0.0 | 6.0±0.0 |  |  | 100% | 1.0 | 54.30±0.00 |  |" in collapse
     assert "| s2-cifar10 | darts | 1 | 5.0±0.0 | 5.0±0.0 | 0.0±0.0 | 3.0±0.0 | 100% | 1.0 |  | 6.00±0.00 |" in collapse
+    runs = (tmp_path / "report" / "tables" / "collapse_runs.md").read_text()
+    assert "| nb201-cifar10 | darts | 1 | 3 | 6 | 6 |  | 1 | 54.30 |  |" in runs
+    assert "| s2-cifar10 | rome | 0 | 2 | 2 | 2 | 0 | - |  | 3.00 |" in runs
     early = (tmp_path / "report" / "tables" / "early_stop.csv").read_text()
     assert "never" in early  # two measurements: the rule cannot fire
 
@@ -57,3 +63,11 @@ def test_unfinished_runs_are_left_out_with_a_note(tmp_path):
     assert report.runs == 5
     collapse = report.tables[0].frame
     assert not ((collapse["benchmark"] == "nb201-cifar10") & (collapse["method"] == "rome")).any()
+
+
+def test_a_long_per_run_table_is_linked_not_inlined():
+    per_run = pd.DataFrame({"benchmark": "s2-cifar10", "searcher": "darts", "variant": "", "seed": range(61),
+                            "epochs": 2, "skip_normal": 3, "param_free_normal": 3, "param_free_reduce": 0.0,
+                            "collapse_epoch": 1.0, "final_acc": float("nan"), "test_error": 3.0,
+                            "final_genotype": "g"})  # fmt: skip
+    assert not run_collapse_table(per_run).inline and run_collapse_table(per_run.head(60)).inline
