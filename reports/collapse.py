@@ -97,8 +97,10 @@ def collapse_epoch(epochs: pd.Series, collapsed: pd.Series) -> float:
 
 def run_collapse(counted: pd.DataFrame) -> pd.DataFrame:
     """One row per run: final counts, whether the final cell is collapsed, epoch of collapse, final accuracy."""
+    keep = [*RUN_IDENTITY, "space", "epoch", "genotype", *COUNT_COLUMNS, "collapsed", "headline_acc"]
+    keep += [c for c in counted.columns if c.startswith("oracle_") or c in ("eval.test_error", "peak_mem_mb")]
     lines = []
-    for _run_path, rows in counted.groupby("run_path", sort=True):
+    for _run_path, rows in counted[keep].groupby("run_path", sort=True):  # narrow first: wide groupbys are slow
         rows = rows.sort_values("epoch")
         last = rows.iloc[-1]
         line = {name: last.get(name) for name in RUN_IDENTITY}

@@ -51,10 +51,13 @@ def local_averages(values: np.ndarray, window: int) -> np.ndarray:
     return (sums[ends] - sums[starts]) / (ends - starts)
 
 
-def early_stop(epochs: pd.Series, eigenvalues: pd.Series, rule: EarlyStopRule = EarlyStopRule()) -> EarlyStop:
-    measured = pd.DataFrame({"epoch": epochs.to_numpy(), "ev": pd.to_numeric(eigenvalues, errors="coerce")})
-    measured = measured.dropna().sort_values("epoch", kind="stable")
-    epoch_values, values = measured["epoch"].to_numpy(), measured["ev"].to_numpy(dtype=float)
+def early_stop(epochs, eigenvalues, rule: EarlyStopRule = EarlyStopRule()) -> EarlyStop:
+    """The rule on one run's (epoch, eigenvalue) pairs (any order; NaN = not measured that epoch)."""
+    epoch_values = np.asarray(epochs, dtype=float)
+    values = pd.to_numeric(pd.Series(np.asarray(eigenvalues)), errors="coerce").to_numpy(dtype=float)
+    measured = ~np.isnan(values)
+    order = np.argsort(epoch_values[measured], kind="stable")
+    epoch_values, values = epoch_values[measured][order], values[measured][order]
     averages = local_averages(values, rule.window)
     for i in range(rule.lag, len(values)):
         previous = averages[i - rule.lag]
@@ -70,14 +73,17 @@ def early_stops(epochs: pd.DataFrame, rule: EarlyStopRule = EarlyStopRule()) -> 
     """Per run with eigenvalue measurements: trigger epoch, stop epoch, ratio and the stop epoch's genotype."""
     if EIGEN_COLUMN not in epochs.columns:
         return pd.DataFrame()
+    identity = ["run_path", "benchmark", "searcher", "variant", "seed"]
+    narrow = epochs[[*identity, "epoch", "genotype", EIGEN_COLUMN]]  # groupby over the wide frame is slow
+    measured_runs = narrow.loc[narrow[EIGEN_COLUMN].notna(), "run_path"].unique()
     lines = []
-    for run_path, rows in epochs.dropna(subset=[EIGEN_COLUMN]).groupby("run_path", sort=True):
-        stop = early_stop(rows["epoch"], rows[EIGEN_COLUMN], rule)
-        first = rows.iloc[0]
-        line = {name: first[name] for name in ("run_path", "benchmark", "searcher", "variant", "seed")}
-        line.update(measurements=len(rows), trigger_epoch=stop.trigger_epoch, stop_epoch=stop.stop_epoch)
-        line["ratio"] = stop.ratio
-        match = epochs[(epochs["run_path"] == run_path) & (epochs["epoch"] == stop.stop_epoch)]
-        line["stop_genotype"] = match["genotype"].iloc[0] if len(match) else ""
+    for _run_path, rows in narrow[narrow["run_path"].isin(measured_runs)].groupby("run_path", sort=True):
+        epoch_values, values = rows["epoch"].to_numpy(dtype=float), rows[EIGEN_COLUMN].to_numpy(dtype=float)
+        stop = early_stop(epoch_values, values, rule)
+        line = dict(zip(identity, rows[identity].iloc[0], strict=True))
+        line.update(measurements=int((~np.isnan(values)).sum()), trigger_epoch=stop.trigger_epoch)
+        line.update(stop_epoch=stop.stop_epoch, ratio=stop.ratio)
+        match = np.flatnonzero(epoch_values == stop.stop_epoch)
+        line["stop_genotype"] = rows["genotype"].iloc[match[0]] if len(match) else ""
         lines.append(line)
     return pd.DataFrame(lines)
