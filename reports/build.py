@@ -87,9 +87,9 @@ def build_report(store: RunStore, out: Path, options: ReportOptions = ReportOpti
     else:
         report.tables.append(analysis_tables.early_stop_table(stops, options.early_stop))
         eigen = over_epochs(counted, EIGEN_COLUMN)
-        report.plots += plots.curves(
-            eigen, figures, "eigenvalue", "dominant eigenvalue λ_max (unitless)", "Hessian eigenvalue", colours
-        )
+        marks = stops.rename(columns={"stop_epoch": "epoch"})  # dotted: where the early-stop rule would stop
+        label, title = "dominant eigenvalue λ_max (unitless)", "Hessian eigenvalue (dotted: early stop)"
+        report.plots += plots.curves(eigen, figures, "eigenvalue", label, title, colours, marks)
 
     metrics = final_metrics(per_run)
     ranks = method_ranks(metrics)

@@ -48,9 +48,18 @@ def _line_style(variant: str) -> str:
 
 
 def curves(
-    stats: pd.DataFrame, folder: Path, stem: str, ylabel: str, title: str, colours: dict[str, str]
+    stats: pd.DataFrame,
+    folder: Path,
+    stem: str,
+    ylabel: str,
+    title: str,
+    colours: dict[str, str],
+    marks: pd.DataFrame | None = None,
 ) -> list[Path]:
-    """One figure per benchmark: mean ± std over seeds of a per-epoch statistic (`reports.collapse.over_epochs`)."""
+    """One figure per benchmark: mean ± std over seeds of a per-epoch statistic (`reports.collapse.over_epochs`).
+
+    `marks` (benchmark, searcher, epoch) draws a dotted vertical line per row, e.g. where early stop would stop.
+    """
     written = []
     for benchmark, rows in stats.groupby("benchmark", sort=True):
         fig, ax = plt.subplots(figsize=(6, 3.6))
@@ -62,6 +71,9 @@ def curves(
             ax.fill_between(
                 line["epoch"], line["mean"] - line["std"], line["mean"] + line["std"], color=colour, alpha=0.2
             )
+        if marks is not None:
+            for mark in marks[marks["benchmark"] == benchmark].dropna(subset=["epoch"]).itertuples():
+                ax.axvline(mark.epoch, color=colours[mark.searcher], linestyle=":", linewidth=1)
         ax.set(xlabel="search epoch", ylabel=ylabel, title=f"{title} — {benchmark}")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
