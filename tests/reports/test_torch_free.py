@@ -3,6 +3,7 @@
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import reports
 
@@ -29,5 +30,6 @@ def test_every_reports_module_and_a_whole_report_need_no_torch(tmp_path):
         "write_report(write_results(root / 'runs'), root / 'report');"
         "assert 'torch' not in sys.modules, 'torch was imported'"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    root = Path(__file__).resolve().parents[2]  # `tests.reports.store_folder` is imported from the repository
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, cwd=root)
     assert (tmp_path / "report" / "index.html").is_file()
