@@ -74,6 +74,10 @@ def demo_command(args) -> int:
         "\nReference (NB201 table, cifar10 test, 200 epochs, seed mean): best cell 94.37, all-skip cell 54.30."
         f"\nPer-epoch rows: {Path(args.out)}/<run id>/epochs.parquet"
     )
+    from reports.build import write_report
+
+    report = write_report(args.out, Path(args.out) / "report")
+    print(f"Report (tables, plots): {report.folder / 'index.html'}")
     return 0
 
 

@@ -1,0 +1,198 @@
+"""Load every run under a folder into pandas frames (torch-free: reads the store format only).
+
+A run folder holds `run.json` (run-level facts) and, once an epoch has finished, `epochs.parquet`
+(one row per epoch); search runs may add `ranking.parquet` (supernet vs oracle accuracy of a fixed
+sample of cells). Evaluation runs (`"kind": "evaluation"`) train a genotype from scratch.
+
+Column naming of the joined frames: the epoch rows keep their own names; run-level facts are
+flattened with dots: `config.train.lr`, `config.searcher_options.k`, and every other key of run.json
+under `run.` (`run.status`, `run.search_seconds`, `run.versions.torch`). `variant` is
+`config.variant` or "". `run_path` (the run folder relative to the loaded folder) is the key that
+joins them, so equal run ids in two sweeps never mix. The final evaluation of a search run is under
+`eval.` (`eval.test_error`, `eval.params`, `eval.flops`, `eval.seconds`, `eval.peak_mem_mb`,
+`eval.run_id`): from run.json's `evaluation` entry, else from an evaluation run of the same
+benchmark, profile and genotype in the folder (same seed preferred).
+
+A damaged run (unreadable run.json or parquet) is skipped with a one-line warning on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+RUN_FILE = "run.json"
+EPOCHS_FILE = "epochs.parquet"
+RANKING_FILE = "ranking.parquet"
+KEY = "run_path"
+IDENTITY = ("benchmark", "searcher", "profile", "seed", "variant")
+EVAL_FIELDS = ("test_error", "params", "flops", "seconds", "peak_mem_mb", "run_id")
+
+
+@dataclass
+class RunStore:
+    """Everything loaded from one results folder."""
+
+    epochs: pd.DataFrame  # one row per search epoch, joined with its run's facts
+    facts: pd.DataFrame  # one row per search run
+    evaluations: pd.DataFrame  # one row per evaluation run
+    rankings: pd.DataFrame  # ranking.parquet rows with the run's identity; empty when none was written
+    skipped: list[str]  # damaged run folders, with the reason
+
+
+def warn(message: str) -> None:
+    print(f"nash: warning: {message}", file=sys.stderr)
+
+
+def flatten(payload: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """{"a": {"b": 1}} → {"prefix.a.b": 1}; lists are kept as values."""
+    flat: dict[str, Any] = {}
+    for key, value in payload.items():
+        name = f"{prefix}.{key}"
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, name))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _find_run_dirs(folder: Path) -> list[Path]:
+    found = [Path(root) for root, _dirs, files in os.walk(folder) if RUN_FILE in files]
+    return sorted(found)
+
+
+def _read_facts(run_dir: Path) -> dict[str, Any]:
+    payload = json.loads((run_dir / RUN_FILE).read_text())
+    if not isinstance(payload, dict):
+        raise ValueError("run.json is not a JSON object")
+    return payload
+
+
+def _search_fact_row(payload: dict[str, Any], run_path: str) -> dict[str, Any]:
+    config = payload.get("config") or {}
+    row: dict[str, Any] = {KEY: run_path, "run_id": payload.get("run_id", run_path)}
+    for name in ("benchmark", "searcher", "profile", "seed"):
+        row[name] = config.get(name, payload.get(name))
+    row["variant"] = config.get("variant") or ""
+    row.update(flatten(config, "config"))
+    rest = {k: v for k, v in payload.items() if k not in ("config", "evaluation")}
+    row.update(flatten(rest, "run"))
+    evaluation = payload.get("evaluation")
+    if isinstance(evaluation, dict):
+        row.update({f"eval.{k}": evaluation.get(k) for k in EVAL_FIELDS})
+    return row
+
+
+def _eval_fact_row(payload: dict[str, Any], run_path: str) -> dict[str, Any]:
+    final = payload.get("final") or {}
+    network = payload.get("network") or {}
+    row = {KEY: run_path, "run_id": payload.get("run_id", run_path), "status": payload.get("status")}
+    for name in ("benchmark", "profile", "seed", "genotype", "device"):
+        row[name] = payload.get(name)
+    row["test_error"] = final.get("test_error")
+    row["params"] = final.get("params", network.get("params"))
+    row["flops"] = final.get("flops", network.get("flops"))
+    row["seconds"] = final.get("seconds")
+    row["peak_mem_mb"] = final.get("peak_mem_mb")
+    return row
+
+
+def _read_parquet(path: Path) -> pa.Table:
+    # One small file at a time: ParquetFile without threads skips the dataset layer and the thread pool
+    # (2-3x faster than pq.read_table on run-sized files).
+    with pq.ParquetFile(path) as handle:
+        return handle.read(use_threads=False)
+
+
+def load_store(folder: str | Path) -> RunStore:
+    """Load every run under `folder` (recursively)."""
+    folder = Path(folder)
+    search_facts, eval_facts, epoch_tables, ranking_tables, skipped = [], [], [], [], []
+    for run_dir in _find_run_dirs(folder):
+        run_path = run_dir.relative_to(folder).as_posix() or "."
+        try:
+            payload = _read_facts(run_dir)
+            if payload.get("kind") == "evaluation":
+                eval_facts.append(_eval_fact_row(payload, run_path))
+                continue
+            epochs = _read_parquet(run_dir / EPOCHS_FILE) if (run_dir / EPOCHS_FILE).exists() else None
+            ranking = _read_parquet(run_dir / RANKING_FILE) if (run_dir / RANKING_FILE).exists() else None
+        except (OSError, ValueError, pa.ArrowException) as err:  # JSONDecodeError is a ValueError
+            reason = f"{run_dir}: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+            warn(f"skipping damaged run {reason}")
+            skipped.append(reason)
+            continue
+        search_facts.append(_search_fact_row(payload, run_path))
+        for table, bucket in ((epochs, epoch_tables), (ranking, ranking_tables)):
+            if table is not None and table.num_rows:
+                bucket.append(table.append_column(KEY, pa.array([run_path] * table.num_rows, pa.string())))
+    facts = pd.DataFrame(search_facts)
+    evaluations = pd.DataFrame(eval_facts)
+    if len(facts):
+        facts = _join_evaluations(facts, evaluations)
+    epochs = _concat(epoch_tables)
+    if len(epochs):
+        # Identity comes from the facts (config), so runs written before a column existed still group.
+        epochs = epochs.drop(columns=[c for c in (*IDENTITY, "run_id") if c in epochs.columns])
+        epochs = epochs.merge(facts, on=KEY, how="inner")
+    rankings = _concat(ranking_tables)
+    if len(rankings):
+        rankings = rankings.merge(facts[[KEY, "run_id", *IDENTITY]], on=KEY, how="inner")
+    return RunStore(epochs, facts, evaluations, rankings, skipped)
+
+
+def _concat(tables: list[pa.Table]) -> pd.DataFrame:
+    if not tables:
+        return pd.DataFrame()
+    return pa.concat_tables(tables, promote_options="permissive").to_pandas()
+
+
+def _normal_genotype(text: Any) -> str:
+    return "".join(str(text).split())
+
+
+def _join_evaluations(facts: pd.DataFrame, evaluations: pd.DataFrame) -> pd.DataFrame:
+    """Fill `eval.*` of a search run from an evaluation run of its final genotype (same seed preferred)."""
+    for name in EVAL_FIELDS:
+        if f"eval.{name}" not in facts.columns:
+            facts[f"eval.{name}"] = None
+    if not evaluations.empty and "run.final.genotype" in facts.columns:
+        _fill_from_evaluation_runs(facts, evaluations)
+    for name in EVAL_FIELDS[:-1]:
+        facts[f"eval.{name}"] = pd.to_numeric(facts[f"eval.{name}"], errors="coerce")
+    return facts
+
+
+def _fill_from_evaluation_runs(facts: pd.DataFrame, evaluations: pd.DataFrame) -> None:
+    done = evaluations[evaluations["status"] == "done"]
+    index: dict[tuple, list[dict[str, Any]]] = {}
+    for record in done.to_dict("records"):
+        key = (record["benchmark"], record["profile"], _normal_genotype(record["genotype"]))
+        index.setdefault(key, []).append(record)
+    for i, fact in facts.iterrows():
+        if pd.notna(fact["eval.test_error"]):
+            continue
+        matches = index.get((fact["benchmark"], fact["profile"], _normal_genotype(fact["run.final.genotype"])), [])
+        if not matches:
+            continue
+        match = next((m for m in matches if m["seed"] == fact["seed"]), matches[0])
+        for name in EVAL_FIELDS:
+            facts.at[i, f"eval.{name}"] = match[name]
+
+
+def load_runs(folder: str | Path) -> pd.DataFrame:
+    """Per-epoch rows of every search run under `folder`, joined with their run-level facts."""
+    return load_store(folder).epochs
+
+
+def load_run_facts(folder: str | Path) -> pd.DataFrame:
+    """One row per search run under `folder`: flattened config and run facts, with `eval.*`."""
+    return load_store(folder).facts

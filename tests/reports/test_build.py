@@ -1,0 +1,73 @@
+import pandas as pd
+
+from reports.analysis_tables import run_collapse_table
+from reports.build import ReportOptions, write_report
+from reports.collapse import CollapseRule
+from reports.plots import searcher_colours
+from tests.reports.handmade import NB201_SKIPS
+from tests.reports.store_folder import write_results, write_search
+
+PNG_MAGIC, PDF_MAGIC = b"\x89PNG", b"%PDF"
+
+
+def test_report_over_a_mixed_folder_writes_tables_plots_and_an_index(tmp_path, capsys):
+    report = write_report(write_results(tmp_path / "runs"), tmp_path / "report")
+    names = [t.name for t in report.tables]
+    assert names[:3] == ["collapse", "collapse_runs", "nb201"]
+    for name in ("s1_s4", "rome_ablation", "rome_k", "early_stop", "method_ranks", "benchmark_tau", "supernet_tau"):
+        assert name in names
+    assert any("S0 table" in note for note in report.notes)
+    for table in names:
+        for ext in ("md", "tex", "csv"):
+            assert (tmp_path / "report" / "tables" / f"{table}.{ext}").stat().st_size > 0
+    stems = {p.stem for p in report.plots}
+    assert {"skips_nb201-cifar10", "skips_s2-cifar10", "oracle_acc_nb201-cifar10", "eigenvalue_nb201-cifar10",
+            "supernet_tau_nb201-cifar10", "rank_heatmap", "cost"} <= stems  # fmt: skip
+    assert "oracle_acc_s2-cifar10" not in stems  # no oracle on the DARTS-family benchmark
+    for png in report.plots:
+        assert png.read_bytes()[:4] == PNG_MAGIC and png.with_suffix(".pdf").read_bytes()[:4] == PDF_MAGIC
+    index = (tmp_path / "report" / "index.html").read_text()
+    assert "<img src='plots/skips_nb201-cifar10.png'" in index and "2 damaged runs skipped" in index
+    assert "Collapse statistics" in index and "NB201 cell with all 6 ops parameter-free" in index
+    assert "](plots/cost.png)" in (tmp_path / "report" / "index.md").read_text()
+    collapse = (tmp_path / "report" / "tables" / "collapse.md").read_text()
+    assert "| nb201-cifar10 | darts | 2 | 6.0±0.0 | 6.0±0.0 |  |  | 100% | 1.0 | 54.30±0.00 |  |" in collapse
+    assert "| s2-cifar10 | darts | 1 | 5.0±0.0 | 5.0±0.0 | 0.0±0.0 | 3.0±0.0 | 100% | 1.0 |  | 6.00±0.00 |" in collapse
+    runs = (tmp_path / "report" / "tables" / "collapse_runs.md").read_text()
+    assert "| nb201-cifar10 | darts | 1 | 3 | 6 | 6 |  | 1 | 54.30 |  |" in runs
+    assert "| s2-cifar10 | rome | 0 | 2 | 2 | 2 | 0 | - |  | 3.00 |" in runs
+    early = (tmp_path / "report" / "tables" / "early_stop.csv").read_text()
+    assert "never" in early  # two measurements: the rule cannot fire
+
+
+def test_collapse_rule_option_changes_the_numbers_and_the_printed_rule(tmp_path):
+    options = ReportOptions(rule=CollapseRule(darts_threshold=6), published=False)
+    write_report(write_results(tmp_path / "runs"), tmp_path / "report", options)
+    collapse = (tmp_path / "report" / "tables" / "collapse.md").read_text()
+    assert ">= 6 skip_connect" in collapse
+    assert "| s2-cifar10 | darts | 1 | 5.0±0.0 | 5.0±0.0 | 0.0±0.0 | 3.0±0.0 | 0% |" in collapse
+    assert "(published)" not in (tmp_path / "report" / "tables" / "nb201.md").read_text()
+
+
+def test_searcher_colours_are_fixed_per_searcher():
+    assert searcher_colours(["rome"])["rome"] == searcher_colours(["darts", "gdas", "rome"])["rome"]
+    spare = searcher_colours(["zeta", "alpha"])
+    assert spare["alpha"] != spare["zeta"] and spare["alpha"] not in searcher_colours([]).values()
+
+
+def test_unfinished_runs_are_left_out_with_a_note(tmp_path):
+    folder = write_results(tmp_path / "runs")
+    write_search(folder, "nb201-cifar10", "rome", 0, [NB201_SKIPS], status="failed", oracle_cifar10_test_200=[54.3])
+    report = write_report(folder, tmp_path / "report")
+    assert any("left out 1 unfinished runs" in note and "rome" in note for note in report.notes)
+    assert report.runs == 5
+    collapse = report.tables[0].frame
+    assert not ((collapse["benchmark"] == "nb201-cifar10") & (collapse["method"] == "rome")).any()
+
+
+def test_a_long_per_run_table_is_linked_not_inlined():
+    per_run = pd.DataFrame({"benchmark": "s2-cifar10", "searcher": "darts", "variant": "", "seed": range(61),
+                            "epochs": 2, "skip_normal": 3, "param_free_normal": 3, "param_free_reduce": 0.0,
+                            "collapse_epoch": 1.0, "final_acc": float("nan"), "test_error": 3.0,
+                            "final_genotype": "g"})  # fmt: skip
+    assert not run_collapse_table(per_run).inline and run_collapse_table(per_run.head(60)).inline
