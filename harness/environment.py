@@ -55,15 +55,21 @@ def determinism(enabled: bool, device: torch.device) -> Iterator[None]:
     )
     if enabled and device.type == "cuda":
         os.environ.setdefault(CUBLAS_WORKSPACE_ENV, ":4096:8")
-    torch.use_deterministic_algorithms(enabled)
+    _use_deterministic_algorithms(enabled)
     if enabled:
         torch.backends.cudnn.benchmark = False
     torch.backends.cudnn.deterministic = enabled
     try:
         yield
     finally:
-        torch.use_deterministic_algorithms(previous[0])
+        _use_deterministic_algorithms(previous[0])
         torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = previous[1], previous[2]
+
+
+def _use_deterministic_algorithms(enabled: bool) -> None:
+    # Only on a change: the call imports torch._inductor (seconds) even when nothing changes.
+    if torch.are_deterministic_algorithms_enabled() != enabled:
+        torch.use_deterministic_algorithms(enabled)
 
 
 def peak_memory_mb(device: torch.device) -> float:
