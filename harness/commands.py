@@ -80,16 +80,27 @@ def _is_done(run_dir: Path) -> bool:
 def evaluate_final_genotype(args, config, genotype: str) -> dict[str, Any]:
     """`nash search --evaluate`: the searched cell, trained with the same profile, seed, data and device.
 
+    With --resume a finished evaluation is reused and an interrupted one continues from its checkpoint.
     Returns the evaluation's id, cost and result, which the search's run.json keeps apart from its own cost.
     """
+    from benchmarks.darts.genotype import parse_genotype
+    from harness.checkpoint import CHECKPOINT_FILE
     from harness.cli_evaluate import evaluate_from_args
+    from harness.eval_protocol import eval_run_id
 
-    print(f"evaluating the final genotype ({config.profile} protocol) ...", flush=True)
-    result = evaluate_from_args(args, config.benchmark, genotype, config.profile, config.seed)
-    final = result.facts["final"]
+    eval_dir = Path(args.out) / eval_run_id(config.benchmark, config.profile, config.seed, parse_genotype(genotype))
+    resume = args.resume and not args.overwrite
+    if resume and _is_done(eval_dir):
+        print(f"nash: evaluation {eval_dir} is already done", file=sys.stderr)
+        facts = read_json(eval_dir / RUN_FILE)
+    else:
+        print(f"evaluating the final genotype ({config.profile} protocol) ...", flush=True)
+        resume = resume and (eval_dir / CHECKPOINT_FILE).exists()
+        facts = evaluate_from_args(args, config.benchmark, genotype, config.profile, config.seed, resume=resume).facts
+    final = facts["final"]
     return {
-        "run_id": result.facts["run_id"],
-        **{key: final[key] for key in ("seconds", "peak_mem_mb", "test_error", "params", "flops")},
+        "run_id": facts["run_id"],
+        **{k: final[k] for k in ("seconds", "peak_mem_mb", "test_error", "params", "flops")},
     }
 
 
