@@ -158,6 +158,14 @@ def test_both_checkpoints_damaged_restarts_from_scratch(tmp_path, monkeypatch, c
     assert_same_rows(resumed.rows, gdas_full.rows)
 
 
+def test_killed_after_the_last_checkpoint_resume_only_marks_it_done(tmp_path, monkeypatch, gdas_full):
+    config = tiny_config("gdas")
+    interrupted_run(monkeypatch, tmp_path, config, epochs=3)
+    resumed = run_search(config, tmp_path, progress=False, resume=True)
+    assert resumed.summary["status"] == "done" and resumed.summary["resumed_from_epoch"] == 3
+    assert_same_rows(resumed.rows, gdas_full.rows)
+
+
 def test_a_checkpoint_of_another_config_is_refused(tmp_path, monkeypatch):
     interrupted_run(monkeypatch, tmp_path, tiny_config("gdas"), epochs=1)
     with pytest.raises(NashError, match=r"another config \(train\.lr: 0\.025 -> 0\.05\)"):
