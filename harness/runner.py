@@ -74,6 +74,8 @@ def run_search(
     run_dir = Path(out) / config.run_id
     previous = _previous_facts(run_dir, config, overwrite, resume)
     if previous is not None and previous.get("status") == "done":
+        if not (run_dir / EPOCHS_FILE).exists():
+            raise NashError(f"{run_dir} is marked done but has no {EPOCHS_FILE}; pass --overwrite to run it again")
         return RunResult(run_dir, pd.read_parquet(run_dir / EPOCHS_FILE).to_dict("records"), previous, True)
     if resume and not overwrite:
         ensure_writable(run_dir, Path(out))
@@ -88,7 +90,7 @@ def run_search(
         "versions": versions(),
         "git_commit": git_commit(),
         "host": socket.gethostname(),
-        "started": (previous or {}).get("started") or time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "started": (resume and (previous or {}).get("started")) or time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         # The oracle column summaries show for this benchmark, and what it means.
         "headline": {
             "column": benchmark.headline.column,
