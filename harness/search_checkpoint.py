@@ -5,8 +5,8 @@ the paired batches' generators, every global RNG state, the rows so far, the sec
 the config's identity. The new file is written beside the old one, fsynced, then the old
 `checkpoint.pt` is renamed to `checkpoint.prev.pt` and the new one to `checkpoint.pt`: a kill
 leaves two complete checkpoints, or one. A damaged latest file (truncated by a disk, copied
-half-way) gives a warning and the run resumes from the previous one; if neither is readable it
-starts over. Once a run is `done` both files are deleted (they hold the supernet and optimiser
+half-way) gives a warning, is removed, and the run resumes from the previous one; if neither is
+readable it starts over. Once a run is `done` both files are deleted (they hold the supernet and optimiser
 state, tens of MB on S0 per run), the results being in `run.json` and `epochs.parquet`.
 """
 
@@ -100,7 +100,12 @@ def load_search_checkpoint(run_dir: Path, config: RunConfig, device: torch.devic
         try:
             payload = _read(path, device)
         except _Damaged as err:
-            print(f"nash: warning: checkpoint {path} is truncated or corrupt ({err}); {fallback}", file=sys.stderr)
+            # Removed so the next save does not rotate it into checkpoint.prev.pt over a good one.
+            path.unlink(missing_ok=True)
+            print(
+                f"nash: warning: checkpoint {path} is truncated or corrupt ({err}); removed it, {fallback}",
+                file=sys.stderr,
+            )
             continue
         if payload["identity"] != identity:
             raise NashError(

@@ -137,11 +137,18 @@ def test_truncated_latest_checkpoint_warns_and_resumes_from_the_previous_one(tmp
     assert torch.load(previous, weights_only=False)["epoch"] == 1
     latest.write_bytes(latest.read_bytes()[: latest.stat().st_size // 2])
     capsys.readouterr()
-    resumed = run_search(config, tmp_path, progress=False, resume=True)
+    with monkeypatch.context() as patch:
+        stop_after(patch, 2)
+        with pytest.raises(KeyboardInterrupt):
+            run_search(config, tmp_path, progress=False, resume=True)
     warning = capsys.readouterr().err.strip().splitlines()
     assert len(warning) == 1 and str(latest) in warning[0] and "truncated or corrupt" in warning[0]
-    assert "checkpoint.prev.pt" in warning[0]
-    assert resumed.summary["resumed_from_epoch"] == 1
+    assert "resuming from checkpoint.prev.pt" in warning[0]
+    # The damaged file was not rotated into checkpoint.prev.pt: the fallback is still a good checkpoint.
+    assert torch.load(previous, weights_only=False)["epoch"] == 1
+    assert json.loads((run_dir / "run.json").read_text())["resumed_from_epoch"] == 1
+    resumed = run_search(config, tmp_path, progress=False, resume=True)
+    assert capsys.readouterr().err == "" and resumed.summary["resumed_from_epoch"] == 2
     assert_same_rows(resumed.rows, gdas_full.rows)
 
 
