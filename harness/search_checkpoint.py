@@ -93,6 +93,9 @@ def load_search_checkpoint(run_dir: Path, config: RunConfig, device: torch.devic
     A readable checkpoint of another config is an error, not a fallback: resuming it would mix runs.
     """
     latest, previous = checkpoint_paths(run_dir)
+    # A kill during a write leaves the hidden temporary file of store.atomic_write (up to a checkpoint's size).
+    for leftover in run_dir.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
     identity = config_identity(config)
     for path, fallback in ((latest, f"resuming from {previous.name}"), (previous, "starting from epoch 0")):
         if not path.exists():

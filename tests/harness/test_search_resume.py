@@ -136,6 +136,7 @@ def test_truncated_latest_checkpoint_warns_and_resumes_from_the_previous_one(tmp
     latest, previous = run_dir / "checkpoint.pt", run_dir / "checkpoint.prev.pt"
     assert torch.load(previous, weights_only=False)["epoch"] == 1
     latest.write_bytes(latest.read_bytes()[: latest.stat().st_size // 2])
+    (run_dir / ".checkpoint.pt.k1ll3d.tmp").write_bytes(latest.read_bytes())  # as a kill mid-write leaves it
     capsys.readouterr()
     with monkeypatch.context() as patch:
         stop_after(patch, 2)
@@ -146,6 +147,7 @@ def test_truncated_latest_checkpoint_warns_and_resumes_from_the_previous_one(tmp
     assert "resuming from checkpoint.prev.pt" in warning[0]
     # The damaged file was not rotated into checkpoint.prev.pt: the fallback is still a good checkpoint.
     assert torch.load(previous, weights_only=False)["epoch"] == 1
+    assert not list(run_dir.glob(".*.tmp"))
     assert json.loads((run_dir / "run.json").read_text())["resumed_from_epoch"] == 1
     resumed = run_search(config, tmp_path, progress=False, resume=True)
     assert capsys.readouterr().err == "" and resumed.summary["resumed_from_epoch"] == 2
