@@ -25,6 +25,13 @@ def _add_search(sub) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--oracle", default=None, help="tabular oracle file (from `nash table build`); else $NASH_ORACLE")
     p.add_argument(
+        "--config",
+        default=None,
+        metavar="FILE",
+        help="TOML file of config fields ([train], [network], [data], [searcher] tables; deterministic, device), "
+        "applied after the profile, before --set",
+    )
+    p.add_argument(
         "--set",
         dest="overrides",
         action="append",
@@ -47,6 +54,16 @@ def _add_search(sub) -> None:
         metavar="E",
         help="every E epochs (and the last), Kendall tau of the supernet's ranking of a fixed sample of cells vs the "
         "table (NB201 benchmarks; column supernet_kendall_tau, cells in ranking.parquet)",
+    )
+    p.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="torch's deterministic algorithms, no cudnn autotuning (same seed, same rows); run.json records it",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from the run's last epoch checkpoint (starts fresh when there is none; a done run is skipped)",
     )
     p.add_argument("--overwrite", action="store_true", help="replace a finished run with the same id")
     p.add_argument(

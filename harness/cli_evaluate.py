@@ -32,7 +32,7 @@ def evaluate_command(args) -> int:
     return 0
 
 
-def evaluate_from_args(args, benchmark: str, genotype, profile: str, seed: int, **extra) -> None:
+def evaluate_from_args(args, benchmark: str, genotype, profile: str, seed: int, **extra):
     """Train `genotype` with the command line's output, data, device and overwrite choices; print the figures."""
     from harness.evaluate import evaluate_genotype
 
@@ -50,6 +50,7 @@ def evaluate_from_args(args, benchmark: str, genotype, profile: str, seed: int, 
         **extra,
     )
     print_evaluation(result)
+    return result
 
 
 def print_evaluation(result) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from benchmarks.datasets.catalog import find_in_root, get_dataset, missing_dataset_message
 from benchmarks.errors import NashError
@@ -77,6 +78,7 @@ class RunConfig:
     searcher_options: dict[str, Any] = field(default_factory=dict)
     device: str = "auto"
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
+    deterministic: bool = False  # torch's deterministic algorithms, no cudnn autotuning (harness.environment)
 
     @property
     def run_id(self) -> str:
@@ -86,55 +88,70 @@ class RunConfig:
         return dataclasses.asdict(self)
 
 
+SECTIONS = ("network", "train", "data", "analysis", "searcher")
+
+
 def apply_overrides(config: RunConfig, assignments: list[str]) -> RunConfig:
     """Apply `section.field=value` assignments (e.g. `train.arch_lr=3e-4`); unknown keys are errors."""
     for assignment in assignments:
         key, sep, text = assignment.partition("=")
         section, dot, name = key.strip().partition(".")
-        sections = {"network": config.network, "train": config.train, "data": config.data, "analysis": config.analysis}
-        if not sep or not dot or section not in sections and section != "searcher":
+        if not sep or not dot or section not in SECTIONS:
             raise NashError(
                 f"--set {assignment!r}: expected section.field=value with section one of "
-                f"{', '.join([*sections, 'searcher'])}, e.g. --set train.arch_lr=3e-4"
+                f"{', '.join(SECTIONS)}, e.g. --set train.arch_lr=3e-4"
             )
-        if section == "searcher":
-            if name not in config.searcher_options:
-                raise NashError(
-                    f"--set {assignment!r}: {config.searcher} has no option {name!r}; "
-                    f"valid: {', '.join(config.searcher_options) or 'none'}"
-                )
-            options = {**config.searcher_options, name: _coerce(assignment, config.searcher_options[name], text)}
-            searcher_cls = get_searcher(config.searcher)
-            # Validate before anything runs: the options themselves, then against the benchmark's space.
-            searcher_cls.validate_for_space(get_benchmark(config.benchmark).space, searcher_cls.options_type(**options))
-            config = dataclasses.replace(config, searcher_options=options)
-            continue
-        current = sections[section]
-        valid = [f.name for f in dataclasses.fields(current)]
-        if name not in valid:
-            raise NashError(f"--set {assignment!r}: unknown field {name!r} of {section}; valid: {', '.join(valid)}")
-        value = _coerce(assignment, getattr(current, name), text)
-        config = dataclasses.replace(config, **{section: dataclasses.replace(current, **{name: value})})
+        config = set_field(config, section, name.strip(), text.strip(), f"--set {assignment!r}")
     return config
 
 
-def _coerce(assignment: str, current: Any, text: str) -> Any:
-    """Parse `text` as the type of the field's current value."""
-    text = text.strip()
-    if text.lower() == "none":
+def set_field(config: RunConfig, section: str, name: str, value: Any, where: str) -> RunConfig:
+    """`config` with `section.name` = `value` (text is parsed by the field's declared type); checked."""
+    if section == "searcher":
+        searcher_cls = get_searcher(config.searcher)
+        if name not in config.searcher_options:
+            valid = ", ".join(config.searcher_options) or "none"
+            raise NashError(f"{where}: {config.searcher} has no option {name!r}; valid: {valid}")
+        typed = _typed(where, get_type_hints(searcher_cls.options_type)[name], value)
+        options = {**config.searcher_options, name: typed}
+        # Validate before anything runs: the options themselves, then against the benchmark's space.
+        searcher_cls.validate_for_space(get_benchmark(config.benchmark).space, searcher_cls.options_type(**options))
+        return dataclasses.replace(config, searcher_options=options)
+    current = getattr(config, section)
+    valid = [f.name for f in dataclasses.fields(current)]
+    if name not in valid:
+        raise NashError(f"{where}: unknown field {name!r} of {section}; valid: {', '.join(valid)}")
+    typed = _typed(where, get_type_hints(type(current))[name], value)
+    return dataclasses.replace(config, **{section: dataclasses.replace(current, **{name: typed})})
+
+
+def _typed(where: str, declared: Any, value: Any) -> Any:
+    """`value` as the declared type (bool, int, float, str, optionally `| None`); text is parsed."""
+    allowed = set(get_args(declared)) if get_origin(declared) in (Union, UnionType) else {declared}
+    optional = type(None) in allowed
+    kind = next((t for t in (bool, int, float, str) if t in allowed), str)
+    if isinstance(value, str) and kind is not str:
+        value = _parse(where, kind, value, optional)
+    if value is None and optional:
+        return None
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if type(value) is not kind:
+        raise NashError(f"{where}: {value!r} is not a valid {kind.__name__}")
+    return value
+
+
+def _parse(where: str, kind: type, text: str, optional: bool) -> Any:
+    if optional and text.lower() == "none":
         return None
     try:
-        if isinstance(current, bool):
+        if kind is bool:
             if text.lower() not in ("true", "false", "1", "0"):
                 raise ValueError(text)
             return text.lower() in ("true", "1")
-        if isinstance(current, int):
-            return int(text)
-        if isinstance(current, float):
-            return float(text)
+        return kind(text)
     except ValueError:
-        raise NashError(f"--set {assignment!r}: {text!r} is not a valid {type(current).__name__}") from None
-    return text
+        raise NashError(f"{where}: {text!r} is not a valid {kind.__name__}") from None
 
 
 def resolve_data_source(dataset: str, data: str | None, data_root: str | None, needs_full: bool) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import random
 import resource
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
@@ -32,6 +35,41 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+CUBLAS_WORKSPACE_ENV = "CUBLAS_WORKSPACE_CONFIG"
+
+
+@contextmanager
+def determinism(enabled: bool, device: torch.device) -> Iterator[None]:
+    """Inside: torch's deterministic algorithms and no cudnn autotuning when `enabled`; off otherwise.
+
+    The previous settings come back on exit, so runs in one process (demo, sweep, tests) do not
+    leak the mode into each other. cuBLAS needs a fixed workspace size for reproducible matmuls;
+    the variable is read when cuBLAS starts, so it is set before the run's first CUDA kernel.
+    """
+    previous = (
+        torch.are_deterministic_algorithms_enabled(),
+        torch.backends.cudnn.benchmark,
+        torch.backends.cudnn.deterministic,
+    )
+    if enabled and device.type == "cuda":
+        os.environ.setdefault(CUBLAS_WORKSPACE_ENV, ":4096:8")
+    _use_deterministic_algorithms(enabled)
+    if enabled:
+        torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = enabled
+    try:
+        yield
+    finally:
+        _use_deterministic_algorithms(previous[0])
+        torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = previous[1], previous[2]
+
+
+def _use_deterministic_algorithms(enabled: bool) -> None:
+    # Only on a change: the call imports torch._inductor (seconds) even when nothing changes.
+    if torch.are_deterministic_algorithms_enabled() != enabled:
+        torch.use_deterministic_algorithms(enabled)
 
 
 def peak_memory_mb(device: torch.device) -> float:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import torch
 from tqdm import tqdm
 
@@ -19,6 +20,7 @@ from benchmarks.spaces import get_space
 from harness.config import RunConfig
 from harness.data import load_search_batches
 from harness.environment import (
+    determinism,
     device_name,
     git_commit,
     peak_memory_mb,
@@ -29,7 +31,14 @@ from harness.environment import (
 )
 from harness.instruments import SearchInstruments, check_analysis
 from harness.interrupt import raise_if_stop_requested
-from harness.store import EPOCHS_FILE, RUN_FILE, prepare_run_dir, write_epochs, write_json
+from harness.search_checkpoint import (
+    config_identity,
+    has_checkpoint,
+    load_search_checkpoint,
+    remove_checkpoints,
+    save_search_checkpoint,
+)
+from harness.store import EPOCHS_FILE, RUN_FILE, ensure_writable, prepare_run_dir, read_json, write_epochs, write_json
 from searchers.base import StepStats
 from searchers.registry import get_searcher
 
@@ -39,6 +48,7 @@ class RunResult:
     run_dir: Path
     rows: list[dict[str, Any]]
     summary: dict[str, Any]
+    already_done: bool = False  # resume=True found the run finished and ran nothing
 
 
 def run_search(
@@ -48,8 +58,13 @@ def run_search(
     overwrite: bool = False,
     progress: bool = True,
     oracle: Nb201Oracle | None = None,
+    resume: bool = False,
 ) -> RunResult:
-    """Run one search; on any failure run.json says `failed` with the error, and it re-raises."""
+    """Run one search; on any failure run.json says `failed` with the error, and it re-raises.
+
+    `resume=True` continues from the run's last good checkpoint, starts fresh when there is none,
+    and returns the stored result without running anything when the run is already done.
+    """
     benchmark = get_benchmark(config.benchmark)
     searcher_cls = get_searcher(config.searcher)
     searcher_cls.check_run(
@@ -58,15 +73,26 @@ def run_search(
         channels=config.network.channels,
     )
     check_analysis(config, benchmark)
-    run_dir = prepare_run_dir(Path(out), config.run_id, overwrite)
+    run_dir = Path(out) / config.run_id
+    previous = _previous_facts(run_dir, config, overwrite, resume)
+    if previous is not None and previous.get("status") == "done":
+        if not (run_dir / EPOCHS_FILE).exists():
+            raise NashError(f"{run_dir} is marked done but has no {EPOCHS_FILE}; pass --overwrite to run it again")
+        return RunResult(run_dir, pd.read_parquet(run_dir / EPOCHS_FILE).to_dict("records"), previous, True)
+    if resume and not overwrite:
+        ensure_writable(run_dir, Path(out))
+    else:
+        run_dir = prepare_run_dir(Path(out), config.run_id, overwrite)
+        remove_checkpoints(run_dir)
     facts: dict[str, Any] = {
         "run_id": config.run_id,
         "status": "running",
         "config": config.to_dict(),
+        "deterministic": config.deterministic,
         "versions": versions(),
         "git_commit": git_commit(),
         "host": socket.gethostname(),
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "started": (resume and (previous or {}).get("started")) or time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         # The oracle column summaries show for this benchmark, and what it means.
         "headline": {
             "column": benchmark.headline.column,
@@ -77,7 +103,7 @@ def run_search(
         else None,
     }
     write_json(run_dir / RUN_FILE, facts)
-    started = time.perf_counter()
+    clock = _SearchClock()
     try:
         if benchmark.oracle_metrics:  # benchmarks judged by training (backend "train") need no table
             oracle = oracle or default_oracle()
@@ -87,25 +113,66 @@ def run_search(
                     f"{oracle.source} is a {oracle.space} table; pass a tss table with --oracle or NASH_ORACLE"
                 )
             facts["oracle"] = {"source": str(oracle.source), "checksum_sha256": oracle.meta.get("checksum_sha256")}
-        rows = _search(config, benchmark, run_dir, progress, oracle, facts)
+        device = resolve_device(config.device)
+        with determinism(config.deterministic, device):
+            rows = _search(config, benchmark, run_dir, progress, oracle, facts, device, resume and not overwrite, clock)
     except BaseException as err:
         facts.update(status="failed" if isinstance(err, Exception) else "interrupted", error=f"{err}")
-        facts["search_seconds"] = time.perf_counter() - started
-        write_json(run_dir / RUN_FILE, facts)
+        facts["search_seconds"] = clock.seconds()
+        try:  # best effort: the disk may be what failed, and the original error is the one to report
+            write_json(run_dir / RUN_FILE, facts)
+        except (OSError, NashError):
+            pass
         raise
-    final = rows[-1]
     facts.update(
         status="done",
-        search_seconds=time.perf_counter() - started,
+        search_seconds=clock.seconds(),
+        search_peak_mem_mb=max(row["peak_mem_mb"] for row in rows),
         epochs_completed=len(rows),
-        final={k: v for k, v in final.items() if k == "genotype" or k.startswith(("oracle_", "skip", "param"))},
+        final={k: v for k, v in rows[-1].items() if k == "genotype" or k.startswith(("oracle_", "skip", "param"))},
     )
     write_json(run_dir / RUN_FILE, facts)
+    remove_checkpoints(run_dir)  # a done run is never resumed; see harness.search_checkpoint
     return RunResult(run_dir, rows, facts)
 
 
-def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle, facts) -> list[dict[str, Any]]:
-    device = resolve_device(config.device)
+def record_evaluation(result: RunResult, evaluation: dict[str, Any]) -> None:
+    """Store a finished evaluation's cost and result in the search's run.json, apart from the search cost."""
+    result.summary["evaluation"] = evaluation
+    write_json(result.run_dir / RUN_FILE, result.summary)
+
+
+def _previous_facts(run_dir: Path, config: RunConfig, overwrite: bool, resume: bool) -> dict[str, Any] | None:
+    """The run.json already in `run_dir` (None if none or overwriting); refuses what would lose work."""
+    run_file = run_dir / RUN_FILE
+    if overwrite or not run_file.exists():
+        return None
+    facts = read_json(run_file)
+    if facts.get("status") == "done":
+        if not resume:
+            raise NashError(f"{run_dir} already holds a finished run; pass --overwrite or choose another --out")
+        if config_identity(facts.get("config", {})) != config_identity(config):
+            raise NashError(f"{run_dir} holds a finished run of another config; pass --overwrite to replace it")
+    elif not resume and has_checkpoint(run_dir):
+        raise NashError(
+            f"{run_dir} holds the checkpoint of an unfinished search; pass --resume to continue it "
+            "or --overwrite to start over"
+        )
+    return facts
+
+
+class _SearchClock:
+    """Wall seconds of the search across attempts: those saved in the checkpoint plus this attempt's."""
+
+    def __init__(self) -> None:
+        self.before = 0.0
+        self.started = time.perf_counter()
+
+    def seconds(self) -> float:
+        return self.before + time.perf_counter() - self.started
+
+
+def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle, facts, device, resume, clock):
     facts["device"] = device_name(device)
     seed_everything(config.seed)
     batches = load_search_batches(config, device)
@@ -119,17 +186,30 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         **{name: getattr(config.network, name) for name in space.network_fields},
     ).to(device)
     searcher = searcher_cls(space, network, config.train, options)
-    instruments = SearchInstruments(config.analysis, benchmark, searcher, batches, oracle, run_dir)
     total = config.train.epochs
     rows: list[dict[str, Any]] = []
+    state = load_search_checkpoint(run_dir, config, device) if resume else None
+    if state is not None:
+        state.restore(searcher, batches)
+        rows, clock.before = state.rows, state.search_seconds
+        facts["resumed_from_epoch"] = state.epoch
+        write_epochs(run_dir / EPOCHS_FILE, rows)  # the file may hold an epoch the checkpoint does not
+        write_json(run_dir / RUN_FILE, facts)
+    elif resume:
+        (run_dir / EPOCHS_FILE).unlink(missing_ok=True)  # rows of an attempt no checkpoint covers
+    # After the restore: a resumed run keeps ranking.parquet's rows of the epochs it has.
+    instruments = SearchInstruments(
+        config.analysis, benchmark, searcher, batches, oracle, run_dir, start_epoch=len(rows)
+    )
     bar = tqdm(
         total=total * batches.steps_per_epoch,
+        initial=len(rows) * batches.steps_per_epoch,
         desc=f"{config.searcher} on {config.benchmark}",
         unit="step",
         disable=not progress,
         leave=False,
     )
-    for epoch in range(total):
+    for epoch in range(len(rows), total):
         reset_peak_memory(device)
         epoch_start = time.perf_counter()
         searcher.new_epoch(epoch, total)
@@ -146,6 +226,7 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         row.update(instruments.measure(epoch, total))  # after the timings: they are the search's own cost
         rows.append(row)
         write_epochs(run_dir / EPOCHS_FILE, rows)
+        save_search_checkpoint(run_dir, config, rows, searcher, batches, clock.seconds())
         bar.set_postfix_str(f"epoch {epoch + 1}/{total} skip={row['skip_count']}")
     bar.close()
     return rows

@@ -1,0 +1,67 @@
+"""Run-level facts in a search's run.json: provenance, search cost, and the evaluation's cost kept apart."""
+
+import functools
+import json
+
+import pandas as pd
+import pytest
+
+import harness.data
+import harness.evaluate
+from harness.cli import main
+from harness.eval_protocol import EvalProtocol
+
+# A seconds-long evaluation: the figures are what is tested here, not the protocol.
+TINY_EVALUATION = {"layers": 3, "channels": 4, "epochs": 1, "batch_size": 16, "train_per_class": 4, "test_per_class": 2}
+
+ARGV = [
+    "search", "--benchmark", "s2-cifar10", "--searcher", "gdas", "--profile", "quick", "--seed", "0", "--epochs", "2",
+    "--device", "cpu", "--no-progress", "--set", "data.train_per_class=8", "--evaluate",
+]  # fmt: skip
+
+
+class TinyProtocol(EvalProtocol):
+    @classmethod
+    def from_profile(cls, evaluation, **overrides):
+        return EvalProtocol.from_profile(evaluation, **{**overrides, **TINY_EVALUATION})
+
+
+@pytest.fixture(autouse=True)
+def small_and_fast(monkeypatch):
+    monkeypatch.setattr(harness.evaluate, "EvalProtocol", TinyProtocol)
+    monkeypatch.setattr(harness.data, "load_cifar10", _cached_load_cifar10)
+
+
+_cached_load_cifar10 = functools.cache(harness.data.load_cifar10)
+
+
+def test_search_with_evaluate_records_both_costs_separately(tmp_path, capsys):
+    assert main([*ARGV, "--out", str(tmp_path)]) == 0
+    run_dir = tmp_path / "s2-cifar10__gdas__quick__seed0"
+    facts = json.loads((run_dir / "run.json").read_text())
+    rows = pd.read_parquet(run_dir / "epochs.parquet")
+    assert facts["status"] == "done" and facts["deterministic"] is False
+    assert {"torch", "numpy", "pandas", "python"} <= set(facts["versions"]) and "git_commit" in facts
+    assert facts["device"].startswith("cpu") and facts["config"]["train"]["epochs"] == 2
+    assert facts["search_seconds"] >= rows["epoch_seconds"].sum()
+    assert facts["search_peak_mem_mb"] == rows["peak_mem_mb"].max()
+
+    (eval_dir,) = tmp_path.glob("s2-cifar10__eval-*__quick__seed0")
+    evaluation = json.loads((eval_dir / "run.json").read_text())
+    final = evaluation["final"]
+    assert facts["evaluation"] == {
+        "run_id": eval_dir.name,
+        "seconds": final["seconds"],
+        "peak_mem_mb": final["peak_mem_mb"],
+        "test_error": final["test_error"],
+        "params": final["params"],
+        "flops": final["flops"],
+    }
+    assert final["seconds"] > 0 and final["peak_mem_mb"] > 0 and final["params"] > 0
+
+    # Re-running with --resume skips the finished search and the finished evaluation; the facts stay.
+    capsys.readouterr()
+    assert main([*ARGV, "--out", str(tmp_path), "--resume"]) == 0
+    err = capsys.readouterr().err
+    assert "is already done; nothing to resume" in err and f"evaluation {eval_dir} is already done" in err
+    assert json.loads((run_dir / "run.json").read_text()) == facts

@@ -1,0 +1,217 @@
+"""Search checkpoints: a stopped or SIGKILLed search resumes to exactly the rows of an uninterrupted one."""
+
+import dataclasses
+import functools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+
+import harness.data
+import harness.runner as runner
+from benchmarks.errors import NashError
+from harness.cli import main
+from harness.config import resolve_config
+from harness.runner import run_search
+
+TIMING = {"epoch_seconds", "peak_mem_mb"}
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def decode_the_embedded_subset_once(monkeypatch):
+    """Decoding 5,000 JPEGs takes seconds and is not what is tested here; the sets are read-only."""
+    monkeypatch.setattr(harness.data, "load_cifar10", _cached_load_cifar10)
+
+
+_cached_load_cifar10 = functools.cache(harness.data.load_cifar10)
+
+
+def tiny_config(searcher: str = "gdas", epochs: int = 3, **train):
+    config = resolve_config("nb201-cifar10", searcher, "quick", seed=1, epochs=epochs, device="cpu")
+    return dataclasses.replace(
+        config,
+        network=dataclasses.replace(config.network, channels=4),
+        data=dataclasses.replace(config.data, train_per_class=8),
+        train=dataclasses.replace(config.train, batch_size=16, **train),
+    )
+
+
+def assert_same_rows(got, expected) -> None:
+    """Every column but timing and memory, bit for bit (NaN equals NaN, as in an unused τ column)."""
+    frames = [pd.DataFrame(rows).drop(columns=[*TIMING]) for rows in (got, expected)]
+    pd.testing.assert_frame_equal(*frames, check_exact=True)
+
+
+def stop_after(monkeypatch, epochs: int) -> None:
+    """Interrupt the search right after the checkpoint of epoch `epochs` is written (like a Ctrl-C)."""
+    save = runner.save_search_checkpoint
+
+    def save_then_stop(run_dir, config, rows, *args):
+        save(run_dir, config, rows, *args)
+        if len(rows) == epochs:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "save_search_checkpoint", save_then_stop)
+
+
+def interrupted_run(monkeypatch, out: Path, config, epochs: int) -> Path:
+    with monkeypatch.context() as patch:
+        stop_after(patch, epochs)
+        with pytest.raises(KeyboardInterrupt):
+            run_search(config, out, progress=False)
+    run_dir = out / config.run_id
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "interrupted"
+    return run_dir
+
+
+@pytest.fixture(scope="module")
+def gdas_full(tmp_path_factory):
+    return run_search(tiny_config("gdas"), tmp_path_factory.mktemp("full"), progress=False)
+
+
+@pytest.mark.parametrize("searcher", ["darts", "darts-v2", "gdas", "pcdarts", "rome"])
+def test_resume_after_a_stop_equals_an_uninterrupted_run(tmp_path, monkeypatch, searcher):
+    config = tiny_config(searcher, epochs=2)
+    full = run_search(config, tmp_path / "full", progress=False)
+    run_dir = interrupted_run(monkeypatch, tmp_path / "stopped", config, epochs=1)
+    assert (run_dir / "checkpoint.pt").exists()
+    resumed = run_search(config, tmp_path / "stopped", progress=False, resume=True)
+    assert resumed.summary["resumed_from_epoch"] == 1
+    assert_same_rows(resumed.rows, full.rows)
+    assert_same_rows(pd.read_parquet(run_dir / "epochs.parquet").to_dict("records"), full.rows)
+    assert resumed.summary["final"]["genotype"] == full.summary["final"]["genotype"]
+    # The done run's checkpoints are deleted: the results are in run.json and epochs.parquet.
+    assert not (run_dir / "checkpoint.pt").exists() and not (run_dir / "checkpoint.prev.pt").exists()
+
+
+@pytest.fixture
+def one_thread():
+    """The killed subprocess runs on one thread; so do the in-process runs compared with it (same floats)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_sigkill_mid_epoch_then_resume_equals_an_uninterrupted_run(tmp_path, capsys, one_thread):
+    args = [
+        "search", "--benchmark", "nb201-cifar10", "--searcher", "gdas", "--epochs", "3", "--device", "cpu",
+        "--set", "data.train_per_class=24", "--set", "network.channels=4", "--no-progress",
+    ]  # fmt: skip
+    assert main([*args, "--out", str(tmp_path / "full")]) == 0
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "harness.cli", *args, "--out", str(tmp_path / "killed")]
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+    run_dir = tmp_path / "killed" / "nb201-cifar10__gdas__quick__seed0"
+    deadline = time.monotonic() + 300
+    while not (run_dir / "checkpoint.pt").exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)  # the second epoch has just begun
+    assert process.wait() == -signal.SIGKILL
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "running"  # as a kill leaves it
+    assert torch.load(run_dir / "checkpoint.pt", weights_only=False)["epoch"] < 3
+
+    capsys.readouterr()
+    assert main([*args, "--out", str(tmp_path / "killed"), "--resume"]) == 0
+    assert "resumed from epoch" in capsys.readouterr().err
+    expected = pd.read_parquet(tmp_path / "full" / run_dir.name / "epochs.parquet").drop(columns=[*TIMING])
+    got = pd.read_parquet(run_dir / "epochs.parquet").drop(columns=[*TIMING])
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    facts = json.loads((run_dir / "run.json").read_text())
+    assert facts["status"] == "done" and facts["resumed_from_epoch"] >= 1
+    assert facts["final"]["genotype"] == expected["genotype"].iloc[-1]
+
+
+def test_truncated_latest_checkpoint_warns_and_resumes_from_the_previous_one(tmp_path, monkeypatch, capsys, gdas_full):
+    config = tiny_config("gdas")
+    run_dir = interrupted_run(monkeypatch, tmp_path, config, epochs=2)
+    latest, previous = run_dir / "checkpoint.pt", run_dir / "checkpoint.prev.pt"
+    assert torch.load(previous, weights_only=False)["epoch"] == 1
+    latest.write_bytes(latest.read_bytes()[: latest.stat().st_size // 2])
+    (run_dir / ".checkpoint.pt.k1ll3d.tmp").write_bytes(latest.read_bytes())  # as a kill mid-write leaves it
+    capsys.readouterr()
+    with monkeypatch.context() as patch:
+        stop_after(patch, 2)
+        with pytest.raises(KeyboardInterrupt):
+            run_search(config, tmp_path, progress=False, resume=True)
+    warning = capsys.readouterr().err.strip().splitlines()
+    assert len(warning) == 1 and str(latest) in warning[0] and "truncated or corrupt" in warning[0]
+    assert "resuming from checkpoint.prev.pt" in warning[0]
+    # The damaged file was not rotated into checkpoint.prev.pt: the fallback is still a good checkpoint.
+    assert torch.load(previous, weights_only=False)["epoch"] == 1
+    assert not list(run_dir.glob(".*.tmp"))
+    assert json.loads((run_dir / "run.json").read_text())["resumed_from_epoch"] == 1
+    resumed = run_search(config, tmp_path, progress=False, resume=True)
+    assert capsys.readouterr().err == "" and resumed.summary["resumed_from_epoch"] == 2
+    assert_same_rows(resumed.rows, gdas_full.rows)
+
+
+def test_both_checkpoints_damaged_restarts_from_scratch(tmp_path, monkeypatch, capsys, gdas_full):
+    config = tiny_config("gdas")
+    run_dir = interrupted_run(monkeypatch, tmp_path, config, epochs=2)
+    (run_dir / "checkpoint.pt").write_bytes(b"")
+    (run_dir / "checkpoint.prev.pt").write_bytes(b"not a checkpoint")
+    capsys.readouterr()
+    resumed = run_search(config, tmp_path, progress=False, resume=True)
+    warnings = capsys.readouterr().err.strip().splitlines()
+    assert len(warnings) == 2 and "starting from epoch 0" in warnings[1]
+    assert "resumed_from_epoch" not in resumed.summary
+    assert_same_rows(resumed.rows, gdas_full.rows)
+
+
+def test_killed_after_the_last_checkpoint_resume_only_marks_it_done(tmp_path, monkeypatch, gdas_full):
+    config = tiny_config("gdas")
+    interrupted_run(monkeypatch, tmp_path, config, epochs=3)
+    resumed = run_search(config, tmp_path, progress=False, resume=True)
+    assert resumed.summary["status"] == "done" and resumed.summary["resumed_from_epoch"] == 3
+    assert_same_rows(resumed.rows, gdas_full.rows)
+
+
+def test_a_checkpoint_of_another_config_is_refused(tmp_path, monkeypatch):
+    interrupted_run(monkeypatch, tmp_path, tiny_config("gdas"), epochs=1)
+    with pytest.raises(NashError, match=r"another config \(train\.lr: 0\.025 -> 0\.05\)"):
+        run_search(tiny_config("gdas", lr=0.05), tmp_path, progress=False, resume=True)
+
+
+def test_starting_over_a_checkpoint_without_resume_or_overwrite_is_refused(tmp_path, monkeypatch):
+    config = tiny_config("gdas", epochs=2)
+    interrupted_run(monkeypatch, tmp_path, config, epochs=1)
+    with pytest.raises(NashError, match="--resume"):
+        run_search(config, tmp_path, progress=False)
+    result = run_search(config, tmp_path, progress=False, overwrite=True)
+    assert "resumed_from_epoch" not in result.summary and len(result.rows) == 2
+
+
+def test_resume_of_a_done_run_is_a_no_op(tmp_path, capsys):
+    config = tiny_config("gdas", epochs=1)
+    first = run_search(config, tmp_path, progress=False)
+    run_file = first.run_dir / "run.json"
+    before = run_file.read_bytes()
+    again = run_search(config, tmp_path, progress=False, resume=True)
+    assert again.already_done and run_file.read_bytes() == before
+    assert_same_rows(again.rows, first.rows)
+    with pytest.raises(NashError, match="another config"):
+        run_search(tiny_config("gdas", epochs=2), tmp_path, progress=False, resume=True)
+
+
+CLI_TINY = [
+    "search", "--benchmark", "nb201-cifar10", "--searcher", "darts", "--epochs", "1", "--device", "cpu",
+    "--set", "data.train_per_class=8", "--set", "network.channels=4", "--no-progress",
+]  # fmt: skip
+
+
+def test_cli_resume_without_checkpoint_starts_fresh_and_skips_when_done(tmp_path, capsys):
+    out = ["--out", str(tmp_path)]
+    assert main([*CLI_TINY, *out, "--resume"]) == 0
+    err = capsys.readouterr().err
+    assert "no checkpoint in" in err and "starting the search from epoch 0" in err
+    assert main([*CLI_TINY, *out, "--resume"]) == 0
+    assert "is already done; nothing to resume" in capsys.readouterr().err
