@@ -215,3 +215,25 @@ def test_cli_resume_without_checkpoint_starts_fresh_and_skips_when_done(tmp_path
     assert "no checkpoint in" in err and "starting the search from epoch 0" in err
     assert main([*CLI_TINY, *out, "--resume"]) == 0
     assert "is already done; nothing to resume" in capsys.readouterr().err
+
+
+def test_resume_with_eigenvalue_and_ranking_equals_an_uninterrupted_run(monkeypatch, tmp_path):
+    """The analysis columns and ranking.parquet survive a stop: same values as a run never stopped."""
+    config = tiny_config("darts", epochs=3)
+    config = dataclasses.replace(
+        config,
+        analysis=dataclasses.replace(
+            config.analysis, eigenvalue_every=1, rank_every=1, rank_sample=5, eigenvalue_batches=1, rank_batches=1
+        ),
+    )
+    full = run_search(config, tmp_path / "full", progress=False)
+    run_dir = interrupted_run(monkeypatch, tmp_path / "stopped", config, epochs=2)
+    resumed = run_search(config, tmp_path / "stopped", progress=False, resume=True)
+    assert resumed.summary["resumed_from_epoch"] == 2
+    assert_same_rows(
+        [{k: v for k, v in row.items() if k != "analysis_seconds"} for row in resumed.rows],
+        [{k: v for k, v in row.items() if k != "analysis_seconds"} for row in full.rows],
+    )
+    ranking = pd.read_parquet(run_dir / "ranking.parquet")
+    expected = pd.read_parquet(full.run_dir / "ranking.parquet")
+    pd.testing.assert_frame_equal(ranking.reset_index(drop=True), expected.reset_index(drop=True), check_exact=True)
