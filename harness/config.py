@@ -49,10 +49,12 @@ class RunConfig:
     data: DataConfig
     searcher_options: dict[str, Any] = field(default_factory=dict)
     device: str = "auto"
+    variant: str = ""  # a sweep preset's cell name (e.g. a ROME ablation switch set); keeps its run id unique
 
     @property
     def run_id(self) -> str:
-        return f"{self.benchmark}__{self.searcher}__{self.profile}__seed{self.seed}"
+        base = f"{self.benchmark}__{self.searcher}__{self.profile}__seed{self.seed}"
+        return f"{base}__{self.variant}" if self.variant else base
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

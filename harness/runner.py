@@ -47,6 +47,7 @@ def run_search(
     overwrite: bool = False,
     progress: bool = True,
     oracle: Nb201Oracle | None = None,
+    resume: bool = False,  # continue from the last epoch checkpoint (implemented on the `resume` branch)
 ) -> RunResult:
     """Run one search; on any failure run.json says `failed` with the error, and it re-raises."""
     benchmark = get_benchmark(config.benchmark)
