@@ -64,28 +64,9 @@ def sweep_command(args: argparse.Namespace) -> int:
     from harness.executors import ExecutorOptions
     from harness.executors.ray_executor import INSTALL_HINT
     from harness.sweep import run_sweep
-    from harness.sweep_plan import SweepRequest, parse_names, parse_seeds, plan_sweep
-    from harness.sweep_presets import load_preset, preset_names
+    from harness.sweep_plan import plan_sweep
 
-    preset = load_preset(args.preset) if args.preset else None
-    searchers = parse_names(args.searchers) if args.searchers else (preset.searchers if preset else [])
-    benchmarks = parse_names(args.benchmarks) if args.benchmarks else (preset.benchmarks if preset else [])
-    if not searchers or not benchmarks:
-        raise NashError(
-            f"nash sweep needs --searchers and --benchmarks, or --preset NAME ({', '.join(preset_names())})"
-        )
-    request = SweepRequest(
-        searchers=searchers,
-        benchmarks=benchmarks,
-        seeds=parse_seeds(args.seeds or (preset.seeds if preset else "0")),
-        profile=args.profile or (preset.profile if preset else "quick"),
-        epochs=args.epochs,
-        overrides=list(args.overrides),
-        data_root=str(Path(args.data_root).resolve()) if args.data_root else None,
-        device=args.device,
-        preset=preset,
-    )
-    cells = plan_sweep(request)  # every cell validated before anything is written
+    cells = plan_sweep(request_from_args(args))  # every cell validated before anything is written
     if args.executor == "ray" and importlib.util.find_spec("ray") is None:
         raise NashError(INSTALL_HINT)
     options = ExecutorOptions(
@@ -96,6 +77,31 @@ def sweep_command(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     return run_sweep(cells, Path(args.out), options).exit_code
+
+
+def request_from_args(args: argparse.Namespace):
+    """The sweep the flags ask for: a preset's searchers, benchmarks, seeds and profile unless flags say otherwise."""
+    from harness.sweep_plan import SweepRequest, parse_names, parse_seeds
+    from harness.sweep_presets import load_preset, preset_names
+
+    preset = load_preset(args.preset) if args.preset else None
+    searchers = parse_names(args.searchers) if args.searchers else (preset.searchers if preset else [])
+    benchmarks = parse_names(args.benchmarks) if args.benchmarks else (preset.benchmarks if preset else [])
+    if not searchers or not benchmarks:
+        raise NashError(
+            f"nash sweep needs --searchers and --benchmarks, or --preset NAME ({', '.join(preset_names())})"
+        )
+    return SweepRequest(
+        searchers=searchers,
+        benchmarks=benchmarks,
+        seeds=parse_seeds(args.seeds or (preset.seeds if preset else "0")),
+        profile=args.profile or (preset.profile if preset else "quick"),
+        epochs=args.epochs,
+        overrides=list(args.overrides),
+        data_root=str(Path(args.data_root).resolve()) if args.data_root else None,
+        device=args.device,
+        preset=preset,
+    )
 
 
 def status_command(args: argparse.Namespace) -> int:
