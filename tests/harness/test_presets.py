@@ -85,3 +85,23 @@ def test_a_preset_file_with_unknown_keys_is_refused(tmp_path):
     path.write_text('searchers = ["gdas"]\nbenchmarks = ["nb201-cifar10"]\n[variants.a]\noptions = { nope = 1 }\n')
     with pytest.raises(NashError, match="preset option 'nope' does not exist for gdas"):
         cells_of("--preset", str(path))
+
+
+@pytest.mark.slow
+def test_rome_ablation_preset_runs_every_variant(tmp_path):
+    """`nash sweep --preset rome-ablation --profile quick --seeds 0` (tiny: ~70 s on 2 cores)."""
+    import json
+
+    from harness.cli import main
+
+    out = tmp_path / "runs"
+    argv = ["sweep", "--preset", "rome-ablation", "--profile", "quick", "--seeds", "0", "--out", str(out)]
+    argv += ["--epochs", "1", "--set", "data.train_per_class=4", "--set", "network.channels=4", "--jobs", "2"]
+    assert main([*argv, "--no-progress"]) == 0
+    cells = json.loads((out / "sweep.json").read_text())["cells"]
+    assert len(cells) == 8 and {c["state"] for c in cells.values()} == {"done"}
+    combos = set()
+    for cell_id in cells:
+        options = json.loads((out / cell_id / "run.json").read_text())["config"]["searcher_options"]
+        combos.add((options["topology"], options["accumulate_weights"], options["accumulate_arch"]))
+    assert combos == set(itertools.product([False, True], repeat=3))
