@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.executors import ExecutorOptions, make_executor
+from harness.interrupt import raise_if_stop_requested
 from harness.manifest import Manifest, now
 from harness.sweep_plan import PlannedCell
 from harness.sweep_progress import SweepProgress
@@ -62,6 +63,7 @@ def run_sweep(cells: list[PlannedCell], out: Path, options: ExecutorOptions) -> 
                 manifest.finish(outcome.cell_id, ok=outcome.ok, seconds=outcome.seconds, error=outcome.error)
                 progress.finished(outcome, _states(manifest, by_id))
             progress.poll_epochs(executor.running())
+            raise_if_stop_requested()  # SIGTERM (a scheduler's kill): give the claims back, stop the cells
     except BaseException:
         manifest.release(executor.running())
         executor.close()

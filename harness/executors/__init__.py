@@ -46,21 +46,25 @@ class ExecutorOptions:
     gpus_per_run: float = 0.0
     progress: bool = True
 
+    def __post_init__(self) -> None:  # checked before the sweep writes anything
+        if self.kind not in EXECUTORS:
+            raise NashError(f"unknown executor {self.kind!r}; valid: {', '.join(EXECUTORS)}")
+        if self.jobs is not None and self.jobs < 1:
+            raise NashError(f"--jobs must be at least 1, got {self.jobs}")
+        if self.gpus_per_run < 0:
+            raise NashError(f"--gpus-per-run must be >= 0, got {self.gpus_per_run}")
+        if self.kind == "local" and (self.address or self.gpus_per_run):
+            raise NashError("--address and --gpus-per-run are for --executor ray; drop them or add --executor ray")
+
 
 def make_executor(options: ExecutorOptions, out: Path) -> Executor:
-    if options.jobs is not None and options.jobs < 1:
-        raise NashError(f"--jobs must be at least 1, got {options.jobs}")
-    if options.gpus_per_run < 0:
-        raise NashError(f"--gpus-per-run must be >= 0, got {options.gpus_per_run}")
     if options.kind == "local":
         from harness.executors.local import LocalExecutor
 
         return LocalExecutor(out, options.jobs or 1, forward_output=options.progress and (options.jobs or 1) == 1)
-    if options.kind == "ray":
-        from harness.executors.ray_executor import RayExecutor
+    from harness.executors.ray_executor import RayExecutor
 
-        return RayExecutor(out, options.jobs, options.address, options.gpus_per_run)
-    raise NashError(f"unknown executor {options.kind!r}; valid: {', '.join(EXECUTORS)}")
+    return RayExecutor(out, options.jobs, options.address, options.gpus_per_run)
 
 
 def project_root() -> str:

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.errors import NashError
+from benchmarks.errors import NashError, error_reason
 from harness.executors import CellOutcome, cell_log_path, project_root
 from harness.sweep_cell import run_cell
 from harness.sweep_plan import PlannedCell
@@ -29,15 +29,19 @@ class RayExecutor:
             raise NashError(INSTALL_HINT) from None
         self.ray = ray
         self.out = Path(out).resolve()  # workers may start elsewhere
-        if address:
-            ray.init(address=address, log_to_driver=False)
-        else:
-            ray.init(
-                num_cpus=jobs or os.cpu_count(),
-                include_dashboard=False,
-                log_to_driver=False,
-                runtime_env={"env_vars": {"PYTHONPATH": project_root()}},
-            )
+        try:
+            if address:
+                ray.init(address=address, log_to_driver=False)
+            else:
+                ray.init(
+                    num_cpus=jobs or os.cpu_count(),
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    runtime_env={"env_vars": {"PYTHONPATH": project_root()}},
+                )
+        except Exception as err:  # a wrong address, a cluster that is down, a Ray version mismatch
+            where = f"the Ray cluster at {address}" if address else "a local Ray instance"
+            raise NashError(f"cannot start or reach {where}: {error_reason(err)}; check `ray status`") from None
         self.slots = jobs or _cluster_slots(ray.cluster_resources(), gpus_per_run)
         self.remote = ray.remote(num_cpus=1, num_gpus=gpus_per_run, max_retries=0)(run_cell)
         self.pending: dict[Any, tuple[str, float]] = {}  # object ref -> (cell id, submitted)

@@ -76,10 +76,20 @@ def test_a_missing_dataset_is_a_per_cell_condition_not_a_config_error(tmp_path):
     assert "cifar100 not found" in missing["s2-cifar100__gdas__quick__seed0"]
 
 
-def test_cli_sweep_with_a_bad_searcher_exits_2_and_writes_nothing(tmp_path, capsys):
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["--searchers", "gdas,nope"], "unknown searcher 'nope'"),
+        (["--searchers", "gdas", "--jobs", "0"], "--jobs must be at least 1"),
+        (["--searchers", "gdas", "--gpus-per-run", "1"], "are for --executor ray"),
+        (["--searchers", "gdas", "--seeds", "x"], "--seeds"),
+    ],
+)
+def test_cli_sweep_user_errors_exit_2_with_one_line_and_write_nothing(tmp_path, capsys, argv, fragment):
     from harness.cli import main
 
     out = tmp_path / "runs"
-    assert main(["sweep", "--searchers", "gdas,nope", "--benchmarks", "nb201-cifar10", "--out", str(out)]) == 2
-    assert "unknown searcher 'nope'" in capsys.readouterr().err
+    assert main(["sweep", *argv, "--benchmarks", "nb201-cifar10", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
