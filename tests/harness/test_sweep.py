@@ -99,3 +99,26 @@ def test_two_sweeps_on_one_folder_at_once_run_each_cell_exactly_once(tmp_path):
         assert cell["state"] == "done" and len(cell["history"]) == 1
         assert cell_log_path(out, cell_id).read_text().count("attempt started") == 1
         assert run_facts(out, cell_id)["status"] == "done"
+
+
+def test_a_cell_killed_mid_run_is_contained_and_recorded(tmp_path):
+    """SIGKILL (what the OOM killer sends) ends one child; the other cell finishes."""
+    import signal
+    import time
+
+    from harness.executors.local import LocalExecutor
+
+    argv = ["sweep", "--searchers", "gdas", "--benchmarks", "nb201-cifar10", "--seeds", "0,1", *TINY]
+    victim, survivor = plan_sweep(request_from_args(build_parser().parse_args(argv)))
+    executor = LocalExecutor(tmp_path, jobs=2, forward_output=False)
+    executor.submit(victim)
+    executor.submit(survivor)
+    next(child for child in executor.children.values() if child.cell_id == victim.cell_id).process.send_signal(
+        signal.SIGKILL
+    )
+    outcomes, deadline = {}, time.time() + 120
+    while executor.running() and time.time() < deadline:
+        outcomes.update({outcome.cell_id: outcome for outcome in executor.wait(0.5)})
+    executor.close()
+    assert not outcomes[victim.cell_id].ok and outcomes[victim.cell_id].error.startswith("killed by SIGKILL")
+    assert outcomes[survivor.cell_id].ok and run_facts(tmp_path, survivor.cell_id)["status"] == "done"
