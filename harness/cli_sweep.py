@@ -52,6 +52,11 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--executor", default="local", choices=EXECUTORS, help="local child processes, or Ray tasks")
     p.add_argument("--address", default=None, help="Ray cluster address (head:6379); else a local Ray instance")
     p.add_argument("--gpus-per-run", type=float, default=0.0, help="GPUs a Ray task asks for (default 0: CPU)")
+    p.add_argument(
+        "--reclaim",
+        action="store_true",
+        help="also take over cells claimed from other hosts (a resubmitted job; only when no other sweep runs)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bars or per-epoch lines")
     p.set_defaults(func=sweep_command)
 
@@ -76,7 +81,7 @@ def sweep_command(args: argparse.Namespace) -> int:
         gpus_per_run=args.gpus_per_run,
         progress=not args.no_progress,
     )
-    return run_sweep(cells, Path(args.out), options).exit_code
+    return run_sweep(cells, Path(args.out), options, reclaim=args.reclaim).exit_code
 
 
 def request_from_args(args: argparse.Namespace):

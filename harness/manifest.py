@@ -96,18 +96,20 @@ class Manifest:
                         "use another --out for a different sweep"
                     )
 
-    def claim_next(self, cell_ids: list[str], since: float) -> str | None:
+    def claim_next(self, cell_ids: list[str], since: float, reclaim: bool = False) -> str | None:
         """Claim the first runnable cell among `cell_ids` for this process, or None.
 
         Runnable: pending; failed before `since` (this sweep's start: a retry, once); running with
-        a stale claim (an interrupted run, resumed from its checkpoint).
+        a stale claim (an interrupted run, resumed from its checkpoint). `reclaim` also takes
+        claims from other hosts (a resubmitted batch job whose old driver ran elsewhere).
         """
         with self.locked() as data:
             for cell_id in cell_ids:
                 cell = data["cells"][cell_id]
                 state = cell["state"]
                 retry = state == "failed" and cell.get("finished", 0.0) < since
-                if state == "pending" or retry or claim_is_stale(cell, self.host):
+                foreign = reclaim and state == "running" and cell.get("host") != self.host
+                if state == "pending" or retry or foreign or claim_is_stale(cell, self.host):
                     cell.update(state="running", host=self.host, pid=self.pid, started=now())
                     cell.pop("error", None)
                     cell["history"].append({"host": self.host, "pid": self.pid, "started": cell["started"]})

@@ -32,7 +32,7 @@ class SweepSummary:
         return 1 if self.failed else 0
 
 
-def run_sweep(cells: list[PlannedCell], out: Path, options: ExecutorOptions) -> SweepSummary:
+def run_sweep(cells: list[PlannedCell], out: Path, options: ExecutorOptions, reclaim: bool = False) -> SweepSummary:
     out = Path(out)
     manifest = Manifest(out)
     manifest.register(cells)
@@ -51,7 +51,7 @@ def run_sweep(cells: list[PlannedCell], out: Path, options: ExecutorOptions) -> 
     try:
         while True:
             while len(executor.running()) < executor.slots:
-                cell_id = manifest.claim_next(ids, since)
+                cell_id = manifest.claim_next(ids, since, reclaim)
                 if cell_id is None:
                     break
                 progress.started(cell_id, by_id[cell_id].epochs)

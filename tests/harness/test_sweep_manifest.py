@@ -76,6 +76,8 @@ def test_a_stale_claim_is_reclaimed_a_live_or_foreign_one_is_not(tmp_path, cells
     assert manifest.claim_next(ids, since) is None
     cell = manifest.read()["cells"][ids[2]]
     assert cell["pid"] == os.getpid() and len(cell["history"]) == 2
+    assert manifest.claim_next(ids, since, reclaim=True) == ids[1]  # --reclaim: the other host's claim too
+    assert manifest.claim_next(ids, since, reclaim=True) is None  # never a live local one
 
 
 def test_released_claims_go_back_to_pending(tmp_path, cells):
