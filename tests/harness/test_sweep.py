@@ -122,3 +122,25 @@ def test_a_cell_killed_mid_run_is_contained_and_recorded(tmp_path):
     executor.close()
     assert not outcomes[victim.cell_id].ok and outcomes[victim.cell_id].error.startswith("killed by SIGKILL")
     assert outcomes[survivor.cell_id].ok and run_facts(tmp_path, survivor.cell_id)["status"] == "done"
+
+
+def test_sigterm_to_a_sweep_stops_its_cell_and_gives_the_claim_back(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "runs"
+    argv = ["sweep", "--searchers", "gdas", "--benchmarks", "nb201-cifar10", "--out", str(out), *TINY]
+    argv[argv.index("--epochs") + 1] = "200"  # long enough to be caught running
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    sweep = subprocess.Popen([sys.executable, "-m", "harness.cli", *argv], stderr=subprocess.PIPE, text=True, env=env)
+    cell_id = "nb201-cifar10__gdas__quick__seed0"
+    deadline = time.time() + 120
+    while not (out / cell_id / "epochs.parquet").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    sweep.send_signal(signal.SIGTERM)
+    _, stderr = sweep.communicate(timeout=120)
+    assert sweep.returncode == 130 and "interrupted" in stderr
+    cell = cells_of(out)[cell_id]
+    assert cell["state"] == "pending" and "interrupted" in cell["note"]
+    assert cell["history"][-1]["state"] == "interrupted"
+    assert run_facts(out, cell_id)["status"] == "interrupted"  # the run itself says so too
