@@ -39,12 +39,11 @@ def run_sweep(cells: list[PlannedCell], out: Path, options: ExecutorOptions, rec
     since = now()
     by_id = {cell.cell_id: cell for cell in cells}
     ids = list(by_id)
-    for cell in cells:
-        if cell.missing_data:
-            print(f"note: {cell.cell_id}: dataset missing on this machine; the cell will fail unless its worker has it")
-    states = {cid: c["state"] for cid, c in manifest.read()["cells"].items() if cid in by_id}
+    _note_missing_data(cells)
+    states = _states(manifest, by_id)
     progress = SweepProgress(out, len(cells), options.progress, jobs=1)
-    print(f"sweep of {len(cells)} cells into {out}: {progress.counts_line(states)}", flush=True)
+    retry = " (failed cells are retried)" if "failed" in states.values() else ""
+    print(f"sweep of {len(cells)} cells into {out}: {progress.counts_line(states)}{retry}", flush=True)
     executor = make_executor(options, out)
     progress.jobs = executor.slots
     ran = 0
@@ -78,6 +77,19 @@ def run_sweep(cells: list[PlannedCell], out: Path, options: ExecutorOptions, rec
     )
     progress.summary(summary.done, summary.failed, summary.elsewhere, time.perf_counter())
     return summary
+
+
+def _note_missing_data(cells: list[PlannedCell]) -> None:
+    """One note per missing dataset (a paper sweep may have dozens of cells on one)."""
+    by_message: dict[str, list[str]] = {}
+    for cell in cells:
+        if cell.missing_data:
+            by_message.setdefault(cell.missing_data, []).append(cell.cell_id)
+    for message, ids in by_message.items():
+        print(
+            f"note: {len(ids)} cell(s) (first {ids[0]}) lack their dataset on this machine and will fail "
+            f"unless their worker has it: {message}"
+        )
 
 
 def _states(manifest: Manifest, by_id: dict[str, PlannedCell]) -> dict[str, str]:

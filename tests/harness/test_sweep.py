@@ -50,7 +50,7 @@ def test_a_failing_cell_does_not_stop_the_others_and_a_rerun_retries_only_it(tmp
     assert run_facts(out, good)["status"] == "done"
     assert cell_log_path(out, failing).read_text().count("attempt started") == 1
     started = run_facts(out, good)["started"]
-    capsys.readouterr()
+    assert f"1 cell(s) (first {failing}) lack their dataset" in capsys.readouterr().out
 
     assert main(argv) == 1
     printed = capsys.readouterr().out
