@@ -8,6 +8,7 @@ option k × epochs stays at the profile's own budget (ROME's K ablation).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,8 @@ def _parse(name: str, path: Path, data: dict[str, Any]) -> Preset:
         raise NashError(f"preset {path}: unknown keys {', '.join(sorted(unknown))}; valid: {', '.join(_PRESET_KEYS)}")
     variants = []
     for variant_name, body in data.get("variants", {}).items():
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", variant_name):  # it ends run ids, i.e. folder names
+            raise NashError(f"preset {path}: variant name {variant_name!r} may use only letters, digits, . _ -")
         bad = set(body) - _VARIANT_KEYS
         if bad or not isinstance(body.get("options", {}), dict):
             raise NashError(f"preset {path}: variant {variant_name!r} may only have 'options' (a table) and 'epochs'")

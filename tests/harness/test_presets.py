@@ -85,6 +85,9 @@ def test_a_preset_file_with_unknown_keys_is_refused(tmp_path):
     path.write_text('searchers = ["gdas"]\nbenchmarks = ["nb201-cifar10"]\n[variants.a]\noptions = { nope = 1 }\n')
     with pytest.raises(NashError, match="preset option 'nope' does not exist for gdas"):
         cells_of("--preset", str(path))
+    path.write_text('searchers = ["gdas"]\nbenchmarks = ["nb201-cifar10"]\n[variants."../up"]\n')
+    with pytest.raises(NashError, match="variant name '../up' may use only"):
+        load_preset(str(path))
 
 
 @pytest.mark.slow
