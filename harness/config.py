@@ -79,10 +79,12 @@ class RunConfig:
     device: str = "auto"
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     deterministic: bool = False  # torch's deterministic algorithms, no cudnn autotuning (harness.environment)
+    variant: str = ""  # a sweep preset's cell name (e.g. a ROME ablation switch set); keeps its run id unique
 
     @property
     def run_id(self) -> str:
-        return f"{self.benchmark}__{self.searcher}__{self.profile}__seed{self.seed}"
+        base = f"{self.benchmark}__{self.searcher}__{self.profile}__seed{self.seed}"
+        return f"{base}__{self.variant}" if self.variant else base
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -1,0 +1,142 @@
+"""`nash sweep` (searchers × benchmarks × seeds, or a preset) and `nash status` (the manifest's table).
+
+nash sweep --searchers darts,gdas,pcdarts,rome --benchmarks nb201-cifar10,s2-cifar10 --seeds 0-2 --out runs/
+nash sweep --preset rome-ablation --profile quick --seeds 0 --out runs/ablation
+nash status runs/
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.errors import NashError
+
+
+def add_parsers(subparsers: Any) -> None:
+    from harness.cli import add_data_root_option
+    from harness.executors import EXECUTORS
+    from harness.sweep_presets import preset_names
+
+    p = subparsers.add_parser(
+        "sweep",
+        help="run searchers x benchmarks x seeds (or a preset); re-running skips done cells, retries failed ones",
+    )
+    p.add_argument("--searchers", default=None, help="comma-separated, e.g. darts,gdas,pcdarts,rome")
+    p.add_argument("--benchmarks", default=None, help="comma-separated, e.g. nb201-cifar10,s2-cifar10")
+    p.add_argument("--seeds", default=None, help="a range 0-2 or a list 0,3,5 (default 0, or the preset's)")
+    p.add_argument("--profile", default=None, help="quick or paper (default quick, or the preset's)")
+    p.add_argument(
+        "--preset",
+        default=None,
+        help=f"a study shipped as data: {', '.join(preset_names())} (or a .toml file); flags given override it",
+    )
+    p.add_argument("--out", default="runs", help="results folder: <out>/<run id>/ per cell and <out>/sweep.json")
+    p.add_argument(
+        "--epochs", type=int, default=None, help="search epochs of every cell (overrides profile and preset)"
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="SECTION.FIELD=VALUE",
+        help="override one config field of every cell, e.g. train.arch_lr=3e-4 (repeatable)",
+    )
+    add_data_root_option(p)
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (of every cell)")
+    p.add_argument("--jobs", type=int, default=None, help="cells at once (local default 1; ray: what the cluster fits)")
+    p.add_argument("--executor", default="local", choices=EXECUTORS, help="local child processes, or Ray tasks")
+    p.add_argument("--address", default=None, help="Ray cluster address (head:6379); else a local Ray instance")
+    p.add_argument("--gpus-per-run", type=float, default=0.0, help="GPUs a Ray task asks for (default 0: CPU)")
+    p.add_argument(
+        "--reclaim",
+        action="store_true",
+        help="also take over cells claimed from other hosts (a resubmitted job; only when no other sweep runs)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bars or per-epoch lines")
+    p.set_defaults(func=sweep_command)
+
+    s = subparsers.add_parser("status", help="the state of every cell of a sweep folder")
+    s.add_argument("out", help="the sweep's --out folder")
+    s.set_defaults(func=status_command)
+
+
+def sweep_command(args: argparse.Namespace) -> int:
+    from harness.executors import ExecutorOptions
+    from harness.executors.ray_executor import INSTALL_HINT
+    from harness.sweep import run_sweep
+    from harness.sweep_plan import plan_sweep
+
+    cells = plan_sweep(request_from_args(args))  # every cell validated before anything is written
+    if args.executor == "ray" and importlib.util.find_spec("ray") is None:
+        raise NashError(INSTALL_HINT)
+    options = ExecutorOptions(
+        kind=args.executor,
+        jobs=args.jobs,
+        address=args.address,
+        gpus_per_run=args.gpus_per_run,
+        progress=not args.no_progress,
+    )
+    return run_sweep(cells, Path(args.out), options, reclaim=args.reclaim).exit_code
+
+
+def request_from_args(args: argparse.Namespace):
+    """The sweep the flags ask for: a preset's searchers, benchmarks, seeds and profile unless flags say otherwise."""
+    from harness.sweep_plan import SweepRequest, parse_names, parse_seeds
+    from harness.sweep_presets import load_preset, preset_names
+
+    preset = load_preset(args.preset) if args.preset else None
+    searchers = parse_names(args.searchers) if args.searchers else (preset.searchers if preset else [])
+    benchmarks = parse_names(args.benchmarks) if args.benchmarks else (preset.benchmarks if preset else [])
+    if not searchers or not benchmarks:
+        raise NashError(
+            f"nash sweep needs --searchers and --benchmarks, or --preset NAME ({', '.join(preset_names())})"
+        )
+    return SweepRequest(
+        searchers=searchers,
+        benchmarks=benchmarks,
+        seeds=parse_seeds(args.seeds or (preset.seeds if preset else "0")),
+        profile=args.profile or (preset.profile if preset else "quick"),
+        epochs=args.epochs,
+        overrides=list(args.overrides),
+        data_root=str(Path(args.data_root).resolve()) if args.data_root else None,
+        device=args.device,
+        preset=preset,
+    )
+
+
+def status_command(args: argparse.Namespace) -> int:
+    from harness.manifest import Manifest
+
+    print(format_status(Manifest(Path(args.out)).read()))
+    return 0
+
+
+def format_status(manifest: dict[str, Any]) -> str:
+    """The table (cell, state, seconds, error) and the totals."""
+    from harness.manifest import STATES, claim_is_stale
+    from harness.sweep_progress import format_seconds
+
+    cells = manifest["cells"]
+    width = max([len("cell"), *(len(cell_id) for cell_id in cells)])
+    lines = [f"{'cell':<{width}}  {'state':<8}  {'seconds':>8}  error / note"]
+    for cell_id, cell in cells.items():
+        state = cell["state"]
+        seconds = f"{cell['seconds']:.1f}" if "seconds" in cell and state in ("done", "failed") else ""
+        note = cell.get("error") or cell.get("note") or ""
+        if state == "running":
+            since = format_seconds(time.time() - cell["started"])
+            stale = "; claim stale: process gone, the next sweep resumes it" if claim_is_stale(cell) else ""
+            note = f"on {cell['host']} pid {cell['pid']} for {since}{stale}"
+        lines.append(f"{cell_id:<{width}}  {state:<8}  {seconds:>8}  {note}".rstrip())
+    counts = {state: sum(c["state"] == state for c in cells.values()) for state in STATES}
+    total_seconds = sum(c.get("seconds", 0.0) for c in cells.values() if c["state"] == "done")
+    lines.append(
+        f"{len(cells)} cells: " + ", ".join(f"{counts[s]} {s}" for s in STATES) + f"; {format_seconds(total_seconds)} "
+        "in done cells"
+    )
+    return "\n".join(lines)
