@@ -46,6 +46,10 @@ def add_parsers(subparsers: Any) -> None:
         metavar="SECTION.FIELD=VALUE",
         help="override one config field of every cell, e.g. train.arch_lr=3e-4 (repeatable)",
     )
+    p.add_argument(
+        "--config", default=None, metavar="FILE", help="TOML file of config fields for every cell (as nash search)"
+    )
+    p.add_argument("--deterministic", action="store_true", help="every cell in torch's deterministic mode")
     add_data_root_option(p)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (of every cell)")
     p.add_argument("--jobs", type=int, default=None, help="cells at once (local default 1; ray: what the cluster fits)")
@@ -86,6 +90,7 @@ def sweep_command(args: argparse.Namespace) -> int:
 
 def request_from_args(args: argparse.Namespace):
     """The sweep the flags ask for: a preset's searchers, benchmarks, seeds and profile unless flags say otherwise."""
+    from harness.config_file import read_config_file
     from harness.sweep_plan import SweepRequest, parse_names, parse_seeds
     from harness.sweep_presets import load_preset, preset_names
 
@@ -106,6 +111,9 @@ def request_from_args(args: argparse.Namespace):
         data_root=str(Path(args.data_root).resolve()) if args.data_root else None,
         device=args.device,
         preset=preset,
+        config_file=args.config,
+        config_values=read_config_file(args.config) if args.config else {},
+        deterministic=args.deterministic,
     )
 
 

@@ -44,7 +44,12 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
 
 def apply_config_file(config: RunConfig, path: str | Path) -> RunConfig:
     """`config` with every key of the file applied; unknown keys name themselves and the file."""
-    for key, value in read_config_file(path).items():
+    return apply_config_values(config, read_config_file(path), path)
+
+
+def apply_config_values(config: RunConfig, values: dict[str, Any], path: str | Path) -> RunConfig:
+    """`config` with the parsed keys of config file `path` applied (a sweep parses once, cells apply)."""
+    for key, value in values.items():
         where = f"config file {path}, key {key!r}"
         if key in SECTIONS:
             if not isinstance(value, dict):

@@ -19,6 +19,7 @@ from typing import Any
 from benchmarks.errors import NashError
 from benchmarks.registry import get_benchmark
 from harness.config import RunConfig, apply_overrides, resolve_config
+from harness.config_file import apply_config_values
 from harness.sweep_presets import Preset, Variant, scaled_epochs
 from searchers.registry import get_searcher
 
@@ -39,6 +40,9 @@ class CellSpec:
     variant: str = ""
     data_root: str | None = None
     device: str = "auto"
+    config_file: str | None = None  # --config FILE: its name, for messages
+    config_values: dict[str, Any] = field(default_factory=dict)  # its parsed keys (workers need no file)
+    deterministic: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -68,6 +72,9 @@ class SweepRequest:
     data_root: str | None = None
     device: str = "auto"
     preset: Preset | None = None
+    config_file: str | None = None
+    config_values: dict[str, Any] = field(default_factory=dict)
+    deterministic: bool = False
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -102,8 +109,12 @@ def build_config(spec: CellSpec, *, data: str | None = None) -> RunConfig:
         data_root=spec.data_root,
         device=spec.device,
     )
+    if spec.config_file:  # same order as `nash search`: profile, file, --epochs, options, --set
+        config = apply_config_values(config, spec.config_values, spec.config_file)
+        if spec.epochs is not None:
+            config = dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=spec.epochs))
     config = apply_overrides(with_searcher_options(config, spec.options), spec.overrides)
-    config = dataclasses.replace(config, variant=spec.variant)
+    config = dataclasses.replace(config, variant=spec.variant, deterministic=config.deterministic or spec.deterministic)
     searcher_cls = get_searcher(config.searcher)
     searcher_cls.check_run(
         searcher_cls.options_type(**config.searcher_options),
@@ -153,6 +164,9 @@ def expand_specs(request: SweepRequest) -> list[CellSpec]:
                         variant=variant.name,
                         data_root=request.data_root,
                         device=request.device,
+                        config_file=request.config_file,
+                        config_values=request.config_values,
+                        deterministic=request.deterministic,
                     )
                     if request.preset and request.preset.keep_k_times_epochs and request.epochs is None:
                         spec = dataclasses.replace(spec, epochs=_budget_epochs(spec))

@@ -144,3 +144,32 @@ def test_sigterm_to_a_sweep_stops_its_cell_and_gives_the_claim_back(tmp_path):
     assert cell["state"] == "pending" and "interrupted" in cell["note"]
     assert cell["history"][-1]["state"] == "interrupted"
     assert run_facts(out, cell_id)["status"] == "interrupted"  # the run itself says so too
+
+
+def test_an_interrupted_cell_resumes_from_its_checkpoint_in_the_next_sweep(tmp_path, monkeypatch):
+    """A cell stopped after its second epoch (its sweep died) continues at epoch 2, not from scratch."""
+    import harness.runner as runner
+    from harness.runner import run_search
+    from harness.sweep_plan import build_config
+
+    out = tmp_path / "runs"
+    tiny = ["--epochs", "3", *TINY[2:]]
+    argv = ["sweep", "--searchers", "gdas", "--benchmarks", "nb201-cifar10", "--seeds", "0", "--out", str(out), *tiny]
+    (cell,) = plan_sweep(request_from_args(build_parser().parse_args(argv)))
+    Manifest(out).register([cell])
+    save = runner.save_search_checkpoint
+
+    def save_then_stop(run_dir, config, rows, *args):
+        save(run_dir, config, rows, *args)
+        if len(rows) == 2:
+            raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(runner, "save_search_checkpoint", save_then_stop)
+        with pytest.raises(KeyboardInterrupt):
+            run_search(build_config(cell.spec), out, progress=False)
+    assert run_facts(out, cell.cell_id)["status"] == "interrupted"
+
+    assert main(argv) == 0
+    facts = run_facts(out, cell.cell_id)
+    assert facts["status"] == "done" and facts["resumed_from_epoch"] == 2 and facts["epochs_completed"] == 3

@@ -93,3 +93,21 @@ def test_cli_sweep_user_errors_exit_2_with_one_line_and_write_nothing(tmp_path, 
     err = capsys.readouterr().err
     assert fragment in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_config_file_and_deterministic_reach_every_cell(tmp_path):
+    from harness.sweep_plan import build_config
+
+    path = tmp_path / "cells.toml"
+    path.write_text("[train]\nbatch_size = 32\nepochs = 9\n[searcher]\ntau_min = 0.5\n")
+    argv = ["sweep", "--searchers", "gdas", "--benchmarks", "nb201-cifar10", "--seeds", "0-1", "--epochs", "2"]
+    argv += ["--config", str(path), "--deterministic", "--set", "train.batch_size=16"]
+    cells = plan_sweep(request_from_args(build_parser().parse_args(argv)))
+    for cell in cells:
+        config = build_config(cell.spec)
+        assert config.train.batch_size == 16  # --set wins over the file
+        assert config.train.epochs == 2  # --epochs wins over the file
+        assert config.searcher_options["tau_min"] == 0.5 and config.deterministic
+    path.write_text("[train]\nbatch_sise = 32\n")
+    with pytest.raises(NashError, match="batch_sise"):
+        plan_sweep(request_from_args(build_parser().parse_args(argv)))
