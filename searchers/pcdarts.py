@@ -133,7 +133,7 @@ class PcDarts(BilevelSearcher):
             val_loss, val_correct = self.arch_step(val_batch, self.mixer(detached=False))
         else:
             with torch.no_grad():
-                logits = self.network(val_batch[0], self.mixer(detached=True))
+                logits = self.forward(val_batch[0], self.mixer(detached=True))
                 val_loss, val_correct = batch_sums(logits, val_batch[1], F.cross_entropy(logits, val_batch[1]))
         train_loss, train_correct = self.weight_step(train_batch, self.mixer(detached=True))
         return StepStats(
