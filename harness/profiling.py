@@ -187,6 +187,7 @@ def profile_searchers(spec: ProfileSpec, names: list[str], device: torch.device)
     space = get_space(benchmark.space)
     size = supernet_size(space, profile, spec)
     load = round(os.getloadavg()[0], 2)  # the machine may be shared: timings under load are slower
+    facts = device_facts(device)  # the date the measurement started
     results = []
     for name in names:
         if device.type == "cuda":
@@ -196,7 +197,7 @@ def profile_searchers(spec: ProfileSpec, names: list[str], device: torch.device)
             results.append(measure_in_subprocess(name, spec))
     add_ratios(results)
     setting = {
-        **device_facts(device),
+        **facts,
         "supernet": f"{space.name} " + " ".join(f"{k}={v}" for k, v in size.items()),
         "batch": spec.batch,
         "image_size": spec.size,

@@ -143,7 +143,8 @@ class BilevelSearcher(Searcher):
         self.options = options
         device = next(network.parameters()).device
         # Small random init as in the reference implementations: near-uniform, ties broken.
-        self.alpha = nn.Parameter(1e-3 * torch.randn(space.num_edges, space.num_ops, device=device))
+        # Drawn on the CPU generator, then moved: the same seed gives the same α on every device.
+        self.alpha = nn.Parameter(1e-3 * torch.randn(space.num_edges, space.num_ops).to(device))
         self.weight_optimizer = torch.optim.SGD(
             network.parameters(),
             lr=train.lr,

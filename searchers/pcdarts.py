@@ -99,7 +99,7 @@ class PcDarts(BilevelSearcher):
     def __init__(self, space, network: nn.Module, train: TrainConfig, options: PcDartsOptions) -> None:
         self.node_edges = [list(edges) for edges in space.node_edge_groups]  # per node and cell type
         device = next(network.parameters()).device
-        self.beta = nn.Parameter(1e-3 * torch.randn(space.num_edges, device=device))
+        self.beta = nn.Parameter(1e-3 * torch.randn(space.num_edges).to(device))  # CPU draw, as α
         super().__init__(space, network, train, options)
         self.arch_updates = options.warmup_epochs == 0
 

@@ -179,3 +179,23 @@ def test_bf16_on_a_gpu_without_bf16_is_refused(monkeypatch):
     with pytest.raises(NashError, match="Old GPU has no bf16 support; use perf.precision=fp32"):
         precision.check_precision_supported("bf16", torch.device("cuda"))
     precision.check_precision_supported("fp32", torch.device("cuda"))  # fp32 needs nothing
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("name", ["gdas", "pcdarts"])
+def test_a_seed_draws_the_same_architecture_parameters_and_gumbel_noise_on_cpu_and_gpu(name):
+    from searchers.mixing import sample_gumbel
+
+    on_cpu = tiny_searcher(name, ForwardMode(), seed=5)
+    torch.manual_seed(5)
+    cls = get_searcher(name)
+    options = cls.options_type(**QUICK_OPTIONS.get(name, {}))
+    space = get_space("nb201")
+    network = cls.build_supernet(space, num_classes=10, options=options, channels=4, cells_per_stage=1, affine=False)
+    on_gpu = cls(space, network.cuda(), TrainConfig(epochs=2, batch_size=4), options)
+    for cpu_param, gpu_param in zip(on_cpu.arch_parameters(), on_gpu.arch_parameters(), strict=True):
+        assert torch.equal(cpu_param.detach(), gpu_param.detach().cpu())
+    torch.manual_seed(6)
+    cpu_noise = sample_gumbel(torch.Size([6, 5]), torch.device("cpu"))
+    torch.manual_seed(6)
+    assert torch.equal(cpu_noise, sample_gumbel(torch.Size([6, 5]), torch.device("cuda")).cpu())
