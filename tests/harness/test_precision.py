@@ -200,3 +200,24 @@ def test_a_seed_draws_the_same_architecture_parameters_and_gumbel_noise_on_cpu_a
     cpu_noise = sample_gumbel(torch.Size([6, 5]), torch.device("cpu"))
     torch.manual_seed(6)
     assert torch.equal(cpu_noise, sample_gumbel(torch.Size([6, 5]), torch.device("cuda")).cpu())
+
+
+def test_memory_mapped_batches_with_pinning_and_channels_last_hold_the_default_values(tmp_path):
+    import numpy as np
+
+    from benchmarks.datasets.images import ImageSet
+    from benchmarks.datasets.loader import PairedBatches
+
+    rng = np.random.default_rng(0)
+    mapped = np.memmap(tmp_path / "images.u8", dtype=np.uint8, mode="w+", shape=(12, 8, 8, 3))
+    mapped[:] = rng.integers(0, 256, size=mapped.shape, dtype=np.uint8)
+    images = ImageSet(mapped, rng.integers(0, 3, size=12).astype(np.int64), ("a", "b", "c"))
+
+    def first_pair(**perf):
+        return next(PairedBatches(images, images, batch_size=4, device="cpu", seed=1, **perf).epoch())
+
+    default = first_pair()
+    tuned = first_pair(pin_memory=True, channels_last=True)  # pinning is a no-op on the CPU
+    for (x, y), (x_tuned, y_tuned) in zip(default, tuned, strict=True):
+        assert x_tuned.is_contiguous(memory_format=torch.channels_last)
+        assert torch.equal(x, x_tuned) and torch.equal(y, y_tuned)
