@@ -175,6 +175,7 @@ class _SearchClock:
 
 def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle, facts, device, resume, clock):
     facts["device"] = device_name(device)
+    check_precision_supported(config.perf.precision, device)  # before the data loads
     seed_everything(config.seed)
     batches = load_search_batches(config, device)
     space = get_space(benchmark.space)
@@ -187,7 +188,6 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         **{name: getattr(config.network, name) for name in space.network_fields},
     ).to(device)
     searcher = searcher_cls(space, network, config.train, options)
-    check_precision_supported(config.perf.precision, device)
     searcher.configure_forward(ForwardMode(config.perf.precision, config.perf.channels_last))
     total = config.train.epochs
     rows: list[dict[str, Any]] = []
