@@ -147,11 +147,16 @@ def measure_in_subprocess(name: str, spec: ProfileSpec) -> dict[str, Any]:
 
 
 def add_ratios(results: list[dict[str, Any]]) -> None:
-    """time_vs_darts and memory_vs_darts of every result (None when DARTS was not measured)."""
+    """time_vs_darts and memory_vs_darts of every result (None when DARTS was not measured).
+
+    A CPU measurement inside a process that already peaked higher shows no RSS increase (0 MB):
+    its memory ratio is None rather than a division by zero.
+    """
     darts = next((r for r in results if r["searcher"] == "darts"), None)
     for r in results:
         r["time_vs_darts"] = r["step_seconds_median"] / darts["step_seconds_median"] if darts else None
-        r["memory_vs_darts"] = r["peak_memory_mb"] / darts["peak_memory_mb"] if darts else None
+        measured = darts is not None and darts["peak_memory_mb"] > 0
+        r["memory_vs_darts"] = r["peak_memory_mb"] / darts["peak_memory_mb"] if measured else None
 
 
 def resolve_profile_device(name: str) -> torch.device:

@@ -56,3 +56,17 @@ def test_profile_user_errors_are_one_line_and_exit_2(extra, message, capsys):
 def test_profile_on_cuda_without_a_gpu_is_one_line(capsys):
     assert main(["profile", "--device", "cuda", "--searchers", "gdas"]) == 2
     assert "no CUDA GPU" in capsys.readouterr().err
+
+
+def test_ratios_are_to_darts_and_none_without_a_darts_memory_figure():
+    from harness.profiling import add_ratios
+
+    results = [
+        {"searcher": "gdas", "step_seconds_median": 1.0, "peak_memory_mb": 30.0},
+        {"searcher": "darts", "step_seconds_median": 4.0, "peak_memory_mb": 0.0},
+    ]
+    add_ratios(results)
+    assert results[0]["time_vs_darts"] == 0.25 and results[0]["memory_vs_darts"] is None
+    results[1]["peak_memory_mb"] = 120.0
+    add_ratios(results)
+    assert results[0]["memory_vs_darts"] == 0.25 and results[1]["memory_vs_darts"] == 1.0
