@@ -118,7 +118,7 @@ def _add_listings(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from harness import cli_evaluate, cli_query, cli_report, cli_sweep, cli_table
+    from harness import cli_evaluate, cli_profile, cli_query, cli_report, cli_sweep, cli_table
 
     parser = argparse.ArgumentParser(prog="nash", description="nash, the NAS harness")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_table.add_parser(sub)
     cli_report.add_parser(sub)
     cli_sweep.add_parsers(sub)
+    cli_profile.add_parser(sub)
     _add_listings(sub)
     return parser
 

@@ -12,6 +12,7 @@ from benchmarks.datasets.catalog import find_in_root, get_dataset, missing_datas
 from benchmarks.errors import NashError
 from benchmarks.registry import get_benchmark, get_profile
 from searchers.base import TrainConfig
+from searchers.precision import PRECISIONS
 from searchers.registry import get_searcher
 
 
@@ -67,6 +68,25 @@ class AnalysisConfig:
 
 
 @dataclass(frozen=True)
+class PerfConfig:
+    """Speed switches, each off by default (docs/GPU.md): a run's numbers change only when asked.
+
+    precision: "fp32" or "bf16" (autocast around the search step's forward passes; α, its
+    softmax/Gumbel arithmetic and the losses stay float32; darts-v2's unrolled arch step stays
+    float32). channels_last: network and batches in NHWC memory layout. pin_memory: page-locked,
+    non-blocking host-to-GPU copies of the batches of memory-mapped sets (no effect on CPU).
+    """
+
+    precision: str = "fp32"
+    channels_last: bool = False
+    pin_memory: bool = False
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise NashError(f"perf.precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+
+
+@dataclass(frozen=True)
 class RunConfig:
     benchmark: str
     searcher: str
@@ -80,6 +100,7 @@ class RunConfig:
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     deterministic: bool = False  # torch's deterministic algorithms, no cudnn autotuning (harness.environment)
     variant: str = ""  # a sweep preset's cell name (e.g. a ROME ablation switch set); keeps its run id unique
+    perf: PerfConfig = field(default_factory=PerfConfig)
 
     @property
     def run_id(self) -> str:
@@ -90,7 +111,7 @@ class RunConfig:
         return dataclasses.asdict(self)
 
 
-SECTIONS = ("network", "train", "data", "analysis", "searcher")
+SECTIONS = ("network", "train", "data", "analysis", "perf", "searcher")
 
 
 def apply_overrides(config: RunConfig, assignments: list[str]) -> RunConfig:

@@ -66,4 +66,6 @@ def load_search_batches(config: RunConfig, device: torch.device) -> PairedBatche
         augment=config.data.augment,
         mean=spec.mean,
         std=spec.std,
+        pin_memory=config.perf.pin_memory,
+        channels_last=config.perf.channels_last,
     )

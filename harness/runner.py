@@ -40,6 +40,7 @@ from harness.search_checkpoint import (
 )
 from harness.store import EPOCHS_FILE, RUN_FILE, ensure_writable, prepare_run_dir, read_json, write_epochs, write_json
 from searchers.base import StepStats
+from searchers.precision import ForwardMode, check_precision_supported
 from searchers.registry import get_searcher
 
 
@@ -174,6 +175,7 @@ class _SearchClock:
 
 def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle, facts, device, resume, clock):
     facts["device"] = device_name(device)
+    check_precision_supported(config.perf.precision, device)  # before the data loads
     seed_everything(config.seed)
     batches = load_search_batches(config, device)
     space = get_space(benchmark.space)
@@ -186,6 +188,7 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         **{name: getattr(config.network, name) for name in space.network_fields},
     ).to(device)
     searcher = searcher_cls(space, network, config.train, options)
+    searcher.configure_forward(ForwardMode(config.perf.precision, config.perf.channels_last))
     total = config.train.epochs
     rows: list[dict[str, Any]] = []
     state = load_search_checkpoint(run_dir, config, device) if resume else None
@@ -223,6 +226,7 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         row["epoch_seconds"] = time.perf_counter() - epoch_start
         row["peak_mem_mb"] = peak_memory_mb(device)
         row["device"] = device.type
+        row["precision"], row["channels_last"] = config.perf.precision, config.perf.channels_last
         row.update(instruments.measure(epoch, total))  # after the timings: they are the search's own cost
         rows.append(row)
         write_epochs(run_dir / EPOCHS_FILE, rows)

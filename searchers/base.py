@@ -21,6 +21,7 @@ from benchmarks.errors import NashError
 from benchmarks.spaces import SPACE_NAMES
 from searchers.derivation import has_cells, strongest_edges_genotype
 from searchers.mixing import FixedArchMixer, SoftmaxMixer
+from searchers.precision import ForwardMode, run_forward, to_memory_format
 
 Batch = tuple[Tensor, Tensor]
 
@@ -133,6 +134,8 @@ def batch_sums(logits: Tensor, labels: Tensor, loss: Tensor) -> tuple[Tensor, Te
 class BilevelSearcher(Searcher):
     """Per-edge op logits α, SGD on the weights, Adam on α (DARTS / GDAS family)."""
 
+    forward_mode = ForwardMode()  # fp32, default layout, until the harness configures it
+
     def __init__(self, space, network: nn.Module, train: TrainConfig, options: Any) -> None:
         self.space = space
         self.network = network
@@ -140,7 +143,8 @@ class BilevelSearcher(Searcher):
         self.options = options
         device = next(network.parameters()).device
         # Small random init as in the reference implementations: near-uniform, ties broken.
-        self.alpha = nn.Parameter(1e-3 * torch.randn(space.num_edges, space.num_ops, device=device))
+        # Drawn on the CPU generator, then moved: the same seed gives the same α on every device.
+        self.alpha = nn.Parameter(1e-3 * torch.randn(space.num_edges, space.num_ops).to(device))
         self.weight_optimizer = torch.optim.SGD(
             network.parameters(),
             lr=train.lr,
@@ -178,9 +182,18 @@ class BilevelSearcher(Searcher):
         self.arch_optimizer.step()
         return sums
 
+    def configure_forward(self, mode: ForwardMode) -> None:
+        """Precision and memory format of the search step's forward passes (the run's `perf` switches)."""
+        self.forward_mode = mode
+        to_memory_format(self.network, mode)
+
+    def forward(self, x: Tensor, mixer) -> Tensor:
+        """float32 logits of the search step's forward (bf16 autocast inside when configured)."""
+        return run_forward(self.network, x, mixer, self.forward_mode)
+
     def _backward(self, batch: Batch, mixer) -> tuple[Tensor, Tensor]:
         x, y = batch
-        logits = self.network(x, mixer)
+        logits = self.forward(x, mixer)
         loss = F.cross_entropy(logits, y)
         loss.backward()
         return batch_sums(logits, y, loss)
@@ -195,6 +208,7 @@ class BilevelSearcher(Searcher):
         return SoftmaxMixer(F.softmax(self.alpha, dim=-1))
 
     def arch_loss(self, batch: Batch) -> Tensor:
+        # float32 whatever the run's precision: the eigenvalue differentiates it twice.
         x, y = batch
         return F.cross_entropy(self.network(x, self.relaxed_mixer()), y)
 

@@ -7,13 +7,14 @@ with `unrolled=True` by default, so its runs get their own run ids and summary r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch.nn.functional as F
 
 from benchmarks.errors import NashError
 from searchers.base import Batch, BilevelSearcher, StepStats, batch_sums
 from searchers.mixing import SoftmaxMixer
+from searchers.precision import run_forward
 from searchers.unrolled import unrolled_arch_gradient
 
 
@@ -54,9 +55,14 @@ class Darts(BilevelSearcher):
     def unrolled_arch_step(self, train_batch: Batch, val_batch: Batch):
         """Adam on the second-order gradient; the virtual step uses the train batch the weight step will use."""
 
+        # float32 in every precision: the finite-difference Hessian term perturbs the weights
+        # by ~0.01/‖g‖, below bf16's resolution, so it would vanish in rounding. (The weight step
+        # that follows still runs in the configured precision.)
+        mode = replace(self.forward_mode, precision="fp32")
+
         def loss_on(batch: Batch):
             def loss_fn():
-                logits = self.network(batch[0], SoftmaxMixer(F.softmax(self.alpha, dim=-1)))
+                logits = run_forward(self.network, batch[0], SoftmaxMixer(F.softmax(self.alpha, dim=-1)), mode)
                 return logits, F.cross_entropy(logits, batch[1])
 
             return loss_fn

@@ -71,8 +71,12 @@ class EdgeScaledMixer:
 
 
 def sample_gumbel(shape: torch.Size, device: torch.device) -> Tensor:
-    """Standard Gumbel noise: −log E with E ~ Exp(1)."""
-    return -torch.empty(shape, device=device).exponential_().log()
+    """Standard Gumbel noise: −log E with E ~ Exp(1).
+
+    Drawn from the CPU generator and moved, so a seed gives the same samples on CPU and GPU (the
+    sample is tiny, and the single-path searchers read its argmax on the host every step anyway).
+    """
+    return -torch.empty(shape).exponential_().log().to(device)
 
 
 def gumbel_softmax_hard(logits: Tensor, tau: float, gumbel: Tensor) -> tuple[Tensor, Tensor]:

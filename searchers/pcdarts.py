@@ -99,7 +99,7 @@ class PcDarts(BilevelSearcher):
     def __init__(self, space, network: nn.Module, train: TrainConfig, options: PcDartsOptions) -> None:
         self.node_edges = [list(edges) for edges in space.node_edge_groups]  # per node and cell type
         device = next(network.parameters()).device
-        self.beta = nn.Parameter(1e-3 * torch.randn(space.num_edges, device=device))
+        self.beta = nn.Parameter(1e-3 * torch.randn(space.num_edges).to(device))  # CPU draw, as α
         super().__init__(space, network, train, options)
         self.arch_updates = options.warmup_epochs == 0
 
@@ -133,7 +133,7 @@ class PcDarts(BilevelSearcher):
             val_loss, val_correct = self.arch_step(val_batch, self.mixer(detached=False))
         else:
             with torch.no_grad():
-                logits = self.network(val_batch[0], self.mixer(detached=True))
+                logits = self.forward(val_batch[0], self.mixer(detached=True))
                 val_loss, val_correct = batch_sums(logits, val_batch[1], F.cross_entropy(logits, val_batch[1]))
         train_loss, train_correct = self.weight_step(train_batch, self.mixer(detached=True))
         return StepStats(

@@ -108,7 +108,7 @@ class NodeTopology:
         self.sampler = sampler
         self.counts = logits_per_node(self.in_degrees, sampler)
         # Small random init like α: near-uniform, ties broken by the seed.
-        self.beta = nn.Parameter(1e-3 * torch.randn(sum(self.counts), device=device))
+        self.beta = nn.Parameter(1e-3 * torch.randn(sum(self.counts)).to(device))  # CPU draw: same on every device
 
     def node_logits(self, beta: Tensor | None = None) -> list[Tensor]:
         return list((self.beta if beta is None else beta).split(self.counts))

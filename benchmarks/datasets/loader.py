@@ -34,8 +34,11 @@ class _DeviceImages:
     drawn, so a map is never copied whole; the NCHW permute happens on the gathered batch.
     """
 
-    def __init__(self, images: ImageSet, device: torch.device) -> None:
+    def __init__(self, images: ImageSet, device: torch.device, pin_memory: bool, channels_last: bool) -> None:
         self.mapped = isinstance(images.images, np.memmap)
+        # Page-locked staging only helps (and only works) for copies to a GPU.
+        self.pin = pin_memory and self.mapped and device.type == "cuda"
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         self.x = torch.from_numpy(images.images) if self.mapped else torch.from_numpy(images.images).to(device)
         self.y = torch.from_numpy(images.labels).to(device)
 
@@ -44,8 +47,13 @@ class _DeviceImages:
 
     def gather(self, idx: torch.Tensor, device: torch.device) -> torch.Tensor:
         """(B, C, H, W) float32 in [0, 1] on `device`."""
-        rows = self.x[idx.cpu()].to(device, non_blocking=True) if self.mapped else self.x[idx.to(device)]
-        return rows.permute(0, 3, 1, 2).contiguous().float().div_(255.0)  # uint8 copy: cheapest place
+        if self.mapped:
+            rows = self.x[idx.cpu()]
+            rows = (rows.pin_memory() if self.pin else rows).to(device, non_blocking=True)
+        else:
+            rows = self.x[idx.to(device)]
+        # The NHWC rows permuted are already channels-last: that layout costs no copy here.
+        return rows.permute(0, 3, 1, 2).contiguous(memory_format=self.memory_format).float().div_(255.0)
 
 
 class PairedBatches:
@@ -55,7 +63,8 @@ class PairedBatches:
     own random order over `arch_set`, reshuffled and cycled when it runs out, and always have the
     same size as their train batch. NAS-Bench-201's search augments both halves with the training
     transform, hence `augment_val=True` by default. `drop_last=False` keeps the final partial batch,
-    as a default PyTorch DataLoader does.
+    as a default PyTorch DataLoader does. `pin_memory` stages memory-mapped batches in page-locked
+    memory for a non-blocking copy to the GPU; `channels_last` hands out NHWC-strided images.
     """
 
     def __init__(
@@ -71,6 +80,8 @@ class PairedBatches:
         mean: tuple[float, ...] = CIFAR10_MEAN,
         std: tuple[float, ...] = CIFAR10_STD,
         padding: int | None = None,
+        pin_memory: bool = False,
+        channels_last: bool = False,
     ) -> None:
         if batch_size < 1:
             raise NashError(f"batch_size must be at least 1, got {batch_size}; set a positive batch size")
@@ -95,8 +106,8 @@ class PairedBatches:
             raise NashError(f"{channels}-channel images need {channels} mean/std values, got {len(mean)}/{len(std)}")
         # Pad-4 for 32x32 (the CIFAR recipe) scales with the image: 2 for 16x16, 3 for 28x28.
         self.padding = height // 8 if padding is None else padding
-        self._weight = _DeviceImages(weight_set, self.device)
-        self._arch = _DeviceImages(arch_set, self.device)
+        self._weight = _DeviceImages(weight_set, self.device, pin_memory, channels_last)
+        self._arch = _DeviceImages(arch_set, self.device, pin_memory, channels_last)
         self._mean = torch.tensor(mean, dtype=torch.float32, device=self.device).view(1, channels, 1, 1)
         self._std = torch.tensor(std, dtype=torch.float32, device=self.device).view(1, channels, 1, 1)
         self._order = torch.Generator(device="cpu").manual_seed(seed)
@@ -118,7 +129,8 @@ class PairedBatches:
         x = data.gather(idx, self.device)
         if augment:
             x = random_crop_flip(x, self._augment, self.padding)
-        return normalize(x, self._mean, self._std), data.y[idx.to(self.device)]
+        x = normalize(x, self._mean, self._std).contiguous(memory_format=data.memory_format)  # crop may undo it
+        return x, data.y[idx.to(self.device)]
 
     def epoch(self) -> Iterator[tuple[Batch, Batch]]:
         """One pass over the weight half. Take `state_dict()` between epochs, not in the middle of one."""

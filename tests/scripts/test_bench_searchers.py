@@ -31,7 +31,9 @@ def test_every_registered_searcher_is_measured_with_ratios_to_darts():
     bench.add_ratios(results)
     assert [r["searcher"] for r in results] == list(SEARCHERS)
     darts = next(r for r in results if r["searcher"] == "darts")
-    assert darts["time_vs_darts"] == 1.0 and darts["memory_vs_darts"] == 1.0
+    assert darts["time_vs_darts"] == 1.0
+    # In-process CPU RSS: 0 MB (no ratio) when earlier tests already raised the process's peak.
+    assert darts["memory_vs_darts"] == (1.0 if darts["peak_memory_mb"] > 0 else None)
     for r in results:
         assert len(r["step_seconds_all"]) == 2 and r["step_seconds_median"] > 0
         assert r["images_per_second"] == 2 * 4 / r["step_seconds_median"]
