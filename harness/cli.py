@@ -28,8 +28,8 @@ def _add_search(sub) -> None:
         "--config",
         default=None,
         metavar="FILE",
-        help="TOML file of config fields ([train], [network], [data], [searcher] tables; deterministic, device), "
-        "applied after the profile, before --set",
+        help="TOML file of config fields ([train], [network], [data], [analysis], [perf], [searcher] tables; "
+        "deterministic, device), applied after the profile, before --set",
     )
     p.add_argument(
         "--set",
