@@ -122,3 +122,14 @@ def test_status_of_a_folder_without_a_sweep_is_one_line(tmp_path, capsys):
 def test_time_left_is_mean_cell_time_times_cells_left_over_jobs():
     assert estimate_left([], 5, 1) is None
     assert estimate_left([10.0, 20.0], 4, 2) == 30.0
+
+
+def test_local_cells_share_the_cores_instead_of_each_taking_all(tmp_path, monkeypatch):
+    from harness.executors.local import LocalExecutor
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert LocalExecutor(tmp_path, jobs=2, forward_output=False).env["OMP_NUM_THREADS"] == "4"
+    assert LocalExecutor(tmp_path, jobs=16, forward_output=False).env["OMP_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # the user's choice wins
+    assert LocalExecutor(tmp_path, jobs=2, forward_output=False).env["OMP_NUM_THREADS"] == "3"
