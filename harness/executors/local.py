@@ -35,6 +35,15 @@ class _Child:
     tail: bytes = b""
 
 
+def threads_per_cell(jobs: int) -> int:
+    """CPU threads for each of `jobs` cells at once: the cores shared out, not each cell taking them all.
+
+    Oversubscribed cores slow small-op searchers by up to 10x (2 cells x 2 threads on 2 cores); an
+    OMP_NUM_THREADS the user set is kept.
+    """
+    return max(1, (os.cpu_count() or 1) // max(jobs, 1))
+
+
 class LocalExecutor:
     def __init__(self, out: Path, jobs: int, forward_output: bool) -> None:
         self.out = Path(out)
@@ -45,15 +54,6 @@ class LocalExecutor:
         root = project_root()
         self.env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         self.env.setdefault("OMP_NUM_THREADS", str(threads_per_cell(jobs)))
-
-
-def threads_per_cell(jobs: int) -> int:
-    """CPU threads for each of `jobs` cells at once: the cores shared out, not each cell taking them all.
-
-    Oversubscribed cores slow small-op searchers by up to 10x (2 cells x 2 threads on 2 cores); an
-    OMP_NUM_THREADS the user set is kept.
-    """
-    return max(1, (os.cpu_count() or 1) // max(jobs, 1))
 
     def submit(self, cell: PlannedCell) -> None:
         log_path = cell_log_path(self.out, cell.cell_id)
