@@ -36,14 +36,7 @@ TINY = {
 TIMING = ("epoch_seconds", "peak_mem_mb")
 
 
-@pytest.fixture(autouse=True)
-def deterministic_single_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
-    yield
-    torch.use_deterministic_algorithms(False)
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("deterministic_single_thread")
 
 
 def _rows(result) -> list[dict]:
