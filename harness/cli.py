@@ -24,21 +24,7 @@ def _add_search(sub) -> None:
     add_data_root_option(p)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--oracle", default=None, help="tabular oracle file (from `nash table build`); else $NASH_ORACLE")
-    p.add_argument(
-        "--config",
-        default=None,
-        metavar="FILE",
-        help="TOML file of config fields ([train], [network], [data], [analysis], [perf], [searcher] tables; "
-        "deterministic, device), applied after the profile, before --set",
-    )
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="SECTION.FIELD=VALUE",
-        help="override one config field, e.g. train.arch_lr=3e-4 or network.channels=16 (repeatable)",
-    )
+    add_config_options(p, of_what="the run")
     p.add_argument(
         "--track-eigenvalue",
         type=int,
@@ -74,6 +60,25 @@ def _add_search(sub) -> None:
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_run_search)
+
+
+def add_config_options(p, of_what: str) -> None:
+    """--config FILE and --set SECTION.FIELD=VALUE, shared by `nash search` and `nash sweep`."""
+    p.add_argument(
+        "--config",
+        default=None,
+        metavar="FILE",
+        help=f"TOML file of config fields of {of_what} ([train], [network], [data], [analysis], [perf], [searcher] "
+        "tables; deterministic, device), applied after the profile, before --set",
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="SECTION.FIELD=VALUE",
+        help=f"override one config field of {of_what}, e.g. train.arch_lr=3e-4 or network.channels=16 (repeatable)",
+    )
 
 
 def add_data_root_option(p) -> None:

@@ -17,7 +17,7 @@ from benchmarks.errors import NashError
 
 
 def add_parsers(subparsers: Any) -> None:
-    from harness.cli import add_data_root_option
+    from harness.cli import add_config_options, add_data_root_option
     from harness.executors import EXECUTORS
     from harness.sweep_presets import preset_names
 
@@ -38,17 +38,7 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument(
         "--epochs", type=int, default=None, help="search epochs of every cell (overrides profile and preset)"
     )
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="SECTION.FIELD=VALUE",
-        help="override one config field of every cell, e.g. train.arch_lr=3e-4 (repeatable)",
-    )
-    p.add_argument(
-        "--config", default=None, metavar="FILE", help="TOML file of config fields for every cell (as nash search)"
-    )
+    add_config_options(p, of_what="every cell")
     p.add_argument("--deterministic", action="store_true", help="every cell in torch's deterministic mode")
     add_data_root_option(p)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (of every cell)")
