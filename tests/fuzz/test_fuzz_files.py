@@ -180,3 +180,16 @@ def test_every_searchers_checkpoint_is_tensors_and_plain_types(tmp_path):
         batches = load_search_batches(config, torch.device("cpu"))
         save_search_checkpoint(run_dir, config, [{"epoch": 0, "x": np.float64(1.0)}], searcher, batches, 1.0)
         assert torch.serialization.get_unsafe_globals_in_checkpoint(run_dir / "checkpoint.pt") == [], name
+
+
+def test_a_damaged_ranking_file_on_resume_is_one_line(tmp_path):
+    from benchmarks.errors import NashError
+    from benchmarks.nb201.oracle import default_oracle
+    from benchmarks.registry import get_benchmark
+    from harness.supernet_ranking import SupernetRanking
+
+    path = tmp_path / "ranking.parquet"
+    path.write_bytes(b"PAR1 not really")
+    with pytest.raises(NashError, match=r"cannot read .*ranking.parquet .*mv .*resume again") as caught:
+        SupernetRanking(get_benchmark("nb201-cifar10"), default_oracle(), 50, path, start_epoch=1)
+    assert "\n" not in str(caught.value) and path.exists()
