@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import tempfile
@@ -82,21 +83,51 @@ def test_profile_json_on_a_read_only_place_is_refused_before_profiling(nash, tmp
     nash(*argv, "--json", tmp_path).one_error_line("is a folder")
 
 
-def test_a_full_disk_during_the_checkpoint_write_is_one_line_and_the_run_says_failed(nash, tmp_path, monkeypatch):
-    """torch.save meets ENOSPC (/dev/full) and raises a RuntimeError: still the one-line disk-full error."""
-    real_mkstemp = tempfile.mkstemp
+class FillingDisk(io.RawIOBase):
+    """A file on a disk with `room` bytes left: writes land until it is full, then ENOSPC (as on a real disk,
+    where torch.save then fails with a RuntimeError about the zip position, the OSError only its context)."""
 
-    def checkpoints_to_a_full_disk(*args, prefix="", **kwargs):
+    def __init__(self, fd: int, room: int) -> None:
+        self.fd, self.room = fd, room
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        if len(data) > self.room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.room -= len(data)
+        return os.write(self.fd, data)
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self.fd)
+        super().close()
+
+
+def test_a_full_disk_during_the_checkpoint_write_is_one_line_and_the_run_says_failed(nash, tmp_path, monkeypatch):
+    real_mkstemp, real_fdopen, checkpoint_fds = tempfile.mkstemp, os.fdopen, set()
+
+    def mkstemp(*args, prefix="", **kwargs):
         fd, name = real_mkstemp(*args, prefix=prefix, **kwargs)
         if prefix.startswith(".checkpoint"):
-            os.close(fd)
-            fd = os.open("/dev/full", os.O_WRONLY)
+            checkpoint_fds.add(fd)
         return fd, name
 
-    monkeypatch.setattr(harness.store.tempfile, "mkstemp", checkpoints_to_a_full_disk)
+    def fdopen(fd, *args, **kwargs):
+        if fd in checkpoint_fds:
+            checkpoint_fds.discard(fd)
+            return io.BufferedWriter(FillingDisk(fd, room=20_000))  # the checkpoint is larger
+        return real_fdopen(fd, *args, **kwargs)
+
+    monkeypatch.setattr(harness.store.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(harness.store.os, "fdopen", fdopen)
     out = tmp_path / "runs"
     line = nash(*SEARCH, "--epochs", "2", "--out", out).one_error_line("disk full while writing", "checkpoint.pt")
     facts = json.loads((out / RUN_ID / "run.json").read_text())
     assert facts["status"] == "failed" and facts["error"] in line and "RuntimeError" not in facts["error"]
-    assert not (out / RUN_ID / "checkpoint.pt").exists()
+    assert not (out / RUN_ID / "checkpoint.pt").exists() and not list((out / RUN_ID).glob(".*.tmp"))
     assert_no_result_left(out)
