@@ -93,7 +93,7 @@ def _manifest_problem(data: dict[str, Any]) -> str | None:
                 return f"cell {cell_id} has no valid {key!r}"
         if (
             cell["state"] not in STATES
-            or cell.get("pid", 1) <= 0
+            or (cell["state"] == "running" and cell["pid"] <= 0)
             or not all(isinstance(h, dict) for h in cell["history"])
         ):
             return f"cell {cell_id} has state {cell['state']!r}, pid {cell.get('pid')!r}"

@@ -49,7 +49,7 @@ def atomic_write(path: Path, write, *, keep_previous: Path | None = None) -> Non
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
         # torch.save reports a failed write as a RuntimeError whose context is the OSError.
-        cause = _os_error_behind(err)
+        cause = _os_error_behind(err) if isinstance(err, Exception) else None  # a stop stays a stop
         if cause is not None and cause.errno in _DISK_FULL:
             raise NashError(f"disk full while writing {path}; free space, then continue with --resume") from None
         if cause is not None and cause.errno in _NOT_ALLOWED:
@@ -57,7 +57,7 @@ def atomic_write(path: Path, write, *, keep_previous: Path | None = None) -> Non
                 f"cannot write {path}: {cause.strerror}; fix the permissions or use another --out"
             ) from None
         if isinstance(err, OSError):
-            raise NashError(f"cannot write {path}: {cause.strerror or err}") from None
+            raise NashError(f"cannot write {path}: {getattr(cause, 'strerror', None) or err}") from None
         raise
 
 
