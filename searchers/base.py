@@ -171,9 +171,13 @@ class BilevelSearcher(Searcher):
         """SGD on θ (gradient-norm clipped) from one batch; α gets no update here."""
         self.weight_optimizer.zero_grad(set_to_none=True)
         sums = self._backward(batch, mixer)
-        nn.utils.clip_grad_norm_(self.network.parameters(), self.train.grad_clip)
+        nn.utils.clip_grad_norm_(self.clipped_parameters(), self.train.grad_clip)
         self.weight_optimizer.step()
         return sums
+
+    def clipped_parameters(self) -> list[Tensor]:
+        """The parameters whose gradients the weight step's norm clip counts (θ; GDAS adds α)."""
+        return list(self.network.parameters())
 
     def arch_step(self, batch: Batch, mixer) -> tuple[Tensor, Tensor]:
         """Adam on α from one batch (first order: θ is held where it is)."""
