@@ -114,8 +114,9 @@ def rank_tables(ranks: pd.DataFrame, means: pd.DataFrame, taus: pd.DataFrame, me
     return [
         Table("method_ranks", "Method ranking per benchmark", shown.reset_index(drop=True), [rank_note]),
         Table("mean_ranks", "Mean rank over the benchmarks", mean_frame, [rank_note]),
-        Table("benchmark_tau", "Kendall τ between the benchmarks' rankings", tau_frame.reset_index(drop=True),
-              [tau_note]),  # fmt: skip
+        Table(
+            "benchmark_tau", "Kendall τ between the benchmarks' rankings", tau_frame.reset_index(drop=True), [tau_note]
+        ),  # fmt: skip
     ]
 
 

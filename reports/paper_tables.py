@@ -28,8 +28,10 @@ NB201_COLUMNS = {  # table column → (published dataset, split, our oracle colu
     "IN16 test": ("imagenet16", "test", "oracle_imagenet16_test_200"),
 }
 DATASET_ORDER = {"cifar10": 0, "cifar100": 1, "svhn": 2, "imagenet": 3}
-MARK_NOTE = ("† = our mean outside the published mean ± std, shown only where our runs used the published "
-             "setting (searcher, profile, search epochs, space); other runs stand beside the published values unmarked.")  # fmt: skip
+MARK_NOTE = (
+    "† = our mean outside the published mean ± std, shown only where our runs used the published setting "
+    "(searcher, profile, search epochs, space); other runs stand beside the published values unmarked."
+)
 
 
 def numbers(frame: pd.DataFrame, column: str) -> pd.Series:

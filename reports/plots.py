@@ -134,7 +134,9 @@ def curves(
             for mark in marks[marks["benchmark"] == benchmark].dropna(subset=["epoch"]).itertuples():
                 ax.axvline(mark.epoch, color=colours[mark.searcher], linestyle=":", linewidth=1)
         setting = describe_setting(runs[runs["benchmark"] == benchmark]) if runs is not None else ""
-        ax.set(xlabel="search epoch", ylabel=ylabel, title=f"{title} — {benchmark}" + (f"\n{setting}" if setting else ""))
+        ax.set(
+            xlabel="search epoch", ylabel=ylabel, title=f"{title} — {benchmark}" + (f"\n{setting}" if setting else "")
+        )
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if integer_y:
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))

@@ -95,8 +95,8 @@ def to_markdown(table: Table) -> str:
     return "\n".join([f"### {table.title}", "", header, rule, *lines, *notes]) + "\n"
 
 
-_LATEX_PLAIN = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "|": r"\textbar{}"}  # fmt: skip
+_LATEX_PLAIN = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+                "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "|": r"\textbar{}"}  # fmt: skip
 _LATEX_SYMBOLS = {"±": r"$\pm$", MARK: r"$^\dagger$", "τ": r"$\tau$", "≥": r"$\geq$", "α": r"$\alpha$",
                   "θ": r"$\theta$", "λ": r"$\lambda$", "×": r"$\times$", "–": "--", "—": "---"}  # fmt: skip
 

@@ -100,7 +100,9 @@ def _marked_accuracy(group: pd.DataFrame, ref: dict | None, benchmark: str) -> S
     mean, std = mean_std(accuracy)
     n = int(accuracy.notna().sum())
     row = {**ref, "searcher": "rome", "mean": ref["acc_mean"]} if ref is not None else None
-    marked = row is not None and setting_matches(group, row, benchmark) and differs(mean, ref["acc_mean"], ref["acc_std"])
+    marked = (
+        row is not None and setting_matches(group, row, benchmark) and differs(mean, ref["acc_mean"], ref["acc_std"])
+    )
     return Stat(mean, std, n, 2, marked)
 
 

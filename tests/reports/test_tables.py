@@ -62,9 +62,13 @@ def test_published_files_hold_the_papers_values_with_sources_and_settings():
     # The ROME table's DARTS column is RobustDARTS' second-order DARTS; ES and ADA are their own searchers.
     searchers = s1.reset_index().groupby("method")["searcher"].unique().map(list).to_dict()
     assert searchers["DARTS"] == ["darts-v2"] and searchers["DARTS-ES"] == ["darts-es"]
-    assert searchers["DARTS-ADA"] == ["darts-ada"] and s1.loc[("s2-cifar10", "DARTS", "test_error"), "profile"] == "rdarts"
+    assert (
+        searchers["DARTS-ADA"] == ["darts-ada"] and s1.loc[("s2-cifar10", "DARTS", "test_error"), "profile"] == "rdarts"
+    )
     s0 = load_published("rome_s0")
-    assert set(s0[s0.method.isin(["GDAS", "PC-DARTS", "DARTS-V1", "DARTS"]) & (s0.benchmark != "s0-imagenet")].space) == {"darts"}
+    assert set(
+        s0[s0.method.isin(["GDAS", "PC-DARTS", "DARTS-V1", "DARTS"]) & (s0.benchmark != "s0-imagenet")].space
+    ) == {"darts"}
     imagenet = s0[s0.benchmark == "s0-imagenet"].set_index(["method", "mean"])
     assert "rerun" in imagenet.loc[("PC-DARTS", "75.4"), "note"] and "rerun" in imagenet.loc[("GDAS", "72.5"), "note"]
     for name in ("nb201", "rome_s0", "rome_s1_s4", "rome_ablation", "rome_k"):
@@ -79,7 +83,9 @@ def test_a_published_value_is_compared_only_with_runs_of_its_setting():
     assert not setting_matches(group.assign(profile="paper"), darts, "s2-cifar10")
     assert not setting_matches(group.assign(searcher="darts"), darts, "s2-cifar10")  # first order is another method
     in_darts_space = {"searcher": "gdas", "profile": "", "epochs": "", "space": "darts"}
-    assert not setting_matches(runs("s0-cifar10", "gdas", profile="paper", test_error=[3.0]), in_darts_space, "s0-cifar10")
+    assert not setting_matches(
+        runs("s0-cifar10", "gdas", profile="paper", test_error=[3.0]), in_darts_space, "s0-cifar10"
+    )
     # epochs not stated by the source: the profile's own epochs for that searcher (GDAS paper profile: 250)
     gdas = {"searcher": "gdas", "profile": "paper", "epochs": "", "space": ""}
     assert setting_matches(runs("s2-cifar10", "gdas", profile="paper", epochs=250, x=[1]), gdas, "s2-cifar10")
@@ -122,7 +128,11 @@ def test_s1_s4_table_puts_each_method_beside_its_published_row():
     assert rome["err %"] == "3.15±0.05" and rome["#pf"] == "2.0±0.0" and rome["published"] == "ROME"
     assert rome["pub. err %"] == "3.14±0.14" and rome["pub. #pf"] == "2.0±0.0"
     darts_v2 = row(table, "method", "darts-v2")
-    assert darts_v2["published"] == "DARTS" and darts_v2["err %"] == f"6.00 {MARK}" and darts_v2["pub. err %"] == "4.42±0.40"
+    assert (
+        darts_v2["published"] == "DARTS"
+        and darts_v2["err %"] == f"6.00 {MARK}"
+        and darts_v2["pub. err %"] == "4.42±0.40"
+    )
     es = row(table, "method", "darts-es")  # quick profile: beside DARTS-ES, not marked
     assert es["published"] == "DARTS-ES" and es["err %"] == "3.50" and es["pub. err %"] == "3.41±0.14"
     assert row(table, "method", "darts")["published"] == ""  # first-order DARTS is not the table's DARTS
