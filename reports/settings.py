@@ -26,7 +26,8 @@ SIBLINGS = ["benchmark", "searcher", "variant"]
 # Not part of a setting: the seed, and facts that name the machine or only change speed.
 _IGNORED = ("config.seed", "config.device", "config.perf.pin_memory", "config.data.source")
 # Written before these fields existed, a run.json lacks them; their defaults then apply.
-_DEFAULTS = {"config.deterministic": False, "config.perf.precision": "fp32", "config.perf.channels_last": False}
+_DEFAULTS = {"config.deterministic": False, "config.perf.precision": "fp32", "config.perf.channels_last": False,
+             "config.data.cutout": 0}  # fmt: skip
 _MAX_ITEMS = 3
 
 
