@@ -76,8 +76,8 @@ def build_report(store: RunStore, out: Path, options: ReportOptions = ReportOpti
     if store.epochs.empty:
         raise NashError("no search run with finished epochs in that folder; run `nash search` or `nash demo` first")
     if store.duplicates:
-        report.notes.append(f"counted once: {len(store.duplicates)} copies of a run found twice: "
-                            f"{', '.join(store.duplicates)}")  # fmt: skip
+        report.notes.append(f"counted once: {len(store.duplicates)} run folder(s) holding a copy of another run "
+                            f"(same run_id, run.json and epochs) left out: {', '.join(store.duplicates)}")  # fmt: skip
     counted = with_cell_counts(_finished(store, report), options.rule)
     per_run = per_run_table(counted, store.facts)
     report.runs = len(per_run)

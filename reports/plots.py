@@ -22,7 +22,8 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from reports.collapse import GROUP, group_label  # noqa: E402
 from reports.settings import EPOCHS_BUDGET, ensure_setting_columns  # noqa: E402
 
-# Fixed, mutually distinct colours (tab10 order, then darker tab20b tones) for the built-in searchers.
+# Fixed, mutually distinct colours for the built-in searchers (CIELAB ΔE >= 25 between any two, with the
+# first spares too; tests/reports/test_build.py), plus one marker each.
 _FIXED = {
     "darts": "#1f77b4",  # blue
     "darts-v2": "#9467bd",  # purple
@@ -31,11 +32,11 @@ _FIXED = {
     "rome": "#d62728",  # red
     "darts-es": "#8c564b",  # brown
     "darts-ada": "#e377c2",  # pink
-    "sdarts-rs": "#17becf",  # cyan
+    "sdarts-rs": "#000000",  # black (not cyan: next to darts' blue it reads as the same hue)
     "darts-minus": "#bcbd22",  # olive
     "drnas": "#7f7f7f",  # grey
 }
-_SPARE = ("#000000", "#393b79", "#637939", "#843c39", "#7b4173", "#e7ba52", "#3182bd", "#31a354")
+_SPARE = ("#e7ba52", "#637939", "#17becf", "#843c39", "#7b4173", "#393b79", "#a6cee3", "#ffd700")
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p")
 _STYLES = ("-", "--", ":", "-.")
 

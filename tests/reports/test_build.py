@@ -1,9 +1,12 @@
+import itertools
+import math
+
 import pandas as pd
 
 from reports.analysis_tables import run_collapse_table
 from reports.build import ReportOptions, write_report
 from reports.collapse import CollapseRule
-from reports.plots import searcher_colours
+from reports.plots import searcher_colours, searcher_marker
 from tests.reports.handmade import NB201_SKIPS
 from tests.reports.store_folder import write_results, write_search
 
@@ -73,3 +76,38 @@ def test_a_long_per_run_table_is_linked_not_inlined():
                             "collapse_epoch": 1.0, "final_acc": float("nan"), "test_error": 3.0,
                             "final_genotype": "g"})  # fmt: skip
     assert not run_collapse_table(per_run).inline and run_collapse_table(per_run.head(60)).inline
+
+
+def _lab(colour: str) -> tuple[float, float, float]:
+    """sRGB -> CIELAB (D65): distances there follow what the eye tells apart."""
+    from matplotlib.colors import to_rgb
+
+    lin = [((v + 0.055) / 1.055) ** 2.4 if v > 0.04045 else v / 12.92 for v in to_rgb(colour)]
+    x = (0.4124 * lin[0] + 0.3576 * lin[1] + 0.1805 * lin[2]) / 0.95047
+    y = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    z = (0.0193 * lin[0] + 0.1192 * lin[1] + 0.9505 * lin[2]) / 1.08883
+    f = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in (x, y, z)]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+
+def test_every_searcher_has_its_own_clearly_different_colour_and_marker():
+    names = ["darts", "darts-v2", "gdas", "pcdarts", "rome", "darts-es", "darts-ada", "sdarts-rs", "darts-minus",
+             "drnas", "plugin-a", "plugin-b"]  # fmt: skip
+    colours = searcher_colours(names)
+    for a, b in itertools.combinations(names, 2):
+        delta_e = math.dist(_lab(colours[a]), _lab(colours[b]))
+        assert delta_e >= 25, (a, b, delta_e)
+    assert colours["darts-v2"] != "tab:cyan" and colours["sdarts-rs"] not in ("#17becf", "tab:cyan")
+    assert len({searcher_marker(n, colours) for n in names[:10]}) == 10
+
+
+def test_collapse_figure_names_its_setting_and_draws_the_rule(tmp_path):
+    from reports.collapse import with_cell_counts
+    from reports.collapse_plot import collapse_figures
+    from reports.runs import load_store
+
+    store = load_store(write_results(tmp_path / "runs"))
+    counted = with_cell_counts(store.epochs, CollapseRule())
+    pngs = collapse_figures(counted, CollapseRule(), tmp_path / "plots", searcher_colours(counted["searcher"]))
+    assert [p.stem for p in pngs] == ["collapse_nb201-cifar10", "collapse_s2-cifar10"]
+    assert all(p.read_bytes()[:4] == PNG_MAGIC for p in pngs)

@@ -44,7 +44,7 @@ def test_each_setting_is_one_group_with_its_true_seed_count(tmp_path):
     assert set(store.facts.loc[store.facts.searcher == "gdas", "setting"]) == {""}  # one setting: no label
 
     report = write_report(tmp_path / "runs", tmp_path / "report")
-    assert report.runs == 8 and any("counted once: 1 copies" in note for note in report.notes)
+    assert report.runs == 8 and any("counted once: 1 run folder(s) holding a copy" in note for note in report.notes)
     collapse = pd.read_csv(tmp_path / "report" / "tables" / "collapse.csv")
     seeds = dict(zip(collapse["method"], collapse["seeds"], strict=True))
     assert seeds == {"darts (2 ep)": 2, "darts (4 ep)": 1, "darts (5 ep)": 3, "gdas": 1,
@@ -68,3 +68,14 @@ def test_every_table_csv_loads_as_numbers(tmp_path):
         for column in frame.columns:
             if column.endswith((" mean", " std", " n")) or column in ("seeds", "epochs", "seed"):
                 assert pd.api.types.is_numeric_dtype(frame[column]), f"{path.name}: {column}"
+
+
+def test_html_tables_have_as_many_header_cells_as_data_cells(tmp_path):
+    write_report(mixed_folder(tmp_path), tmp_path / "report")
+    page = (tmp_path / "report" / "index.html").read_text()
+    tables = [t.split("</table>")[0] for t in page.split("<table>")[1:]]
+    assert len(tables) >= 5 and any("ranked by" in t for t in tables)
+    for table in tables:
+        head, body = table.split("</thead>")
+        for row in body.split("<tr>")[1:]:
+            assert row.count("</td>") == head.count("</th>"), head  # no empty extra column (the index pandas wrote)
