@@ -95,15 +95,14 @@ def _truthy(value) -> str:
     return "true" if str(value).lower() in ("true", "1") else "false"
 
 
-def _marked_accuracy(group: pd.DataFrame, ref: dict | None, benchmark: str) -> Stat:
+def _marked_accuracy(group: pd.DataFrame, ref: dict | None, benchmark: str) -> tuple[Stat, bool]:
+    """Accuracy over the group's seeds, marked against `ref` when the runs used its setting; and whether they did."""
     accuracy = _accuracy(group)
     mean, std = mean_std(accuracy)
     n = int(accuracy.notna().sum())
     row = {**ref, "searcher": "rome", "mean": ref["acc_mean"]} if ref is not None else None
-    marked = (
-        row is not None and setting_matches(group, row, benchmark) and differs(mean, ref["acc_mean"], ref["acc_std"])
-    )
-    return Stat(mean, std, n, 2, marked)
+    comparable = row is not None and setting_matches(group, row, benchmark)
+    return Stat(mean, std, n, 2, comparable and differs(mean, ref["acc_mean"], ref["acc_std"])), comparable
 
 
 def ablation_table(per_run: pd.DataFrame, with_published: bool) -> Table | None:
@@ -115,14 +114,15 @@ def ablation_table(per_run: pd.DataFrame, with_published: bool) -> Table | None:
     runs = runs.assign(k=numbers(runs, "config.searcher_options.k"))
     published = load_published("rome_ablation")
     lookup = {(r["benchmark"], *(r[s] for s in SWITCHES)): r for r in published.to_dict("records")}
-    lines = []
+    lines, compared = [], False
     for key, group in runs.groupby(["benchmark", *SWITCHES, "k", SETTING_ID], sort=True, dropna=False):
         ref = lookup.get(key[:4]) if with_published else None
         line = {"benchmark": key[0], "TD": key[1], "GA-θ": key[2], "GA-α": key[3]}
         line["K"] = None if pd.isna(key[4]) else int(key[4])
         line.update(setting_columns(group))
         line["label"] = ref["label"] if ref else ""
-        line["accuracy %"] = _marked_accuracy(group, ref, key[0])
+        line["accuracy %"], comparable = _marked_accuracy(group, ref, key[0])
+        compared |= comparable
         if with_published:
             line["published %"] = published_stat(ref["acc_mean"], ref["acc_std"]) if ref else None
         lines.append(line)
@@ -130,7 +130,8 @@ def ablation_table(per_run: pd.DataFrame, with_published: bool) -> Table | None:
              "the final cell (NB201 oracle, or 100 − evaluation test error), mean ± std over seeds."]  # fmt: skip
     if with_published:
         notes += [f"Published: {published['source'].iloc[0]} (profile paper, 50 epochs, K=7).", MARK_NOTE]
-    return Table("rome_ablation", "ROME component ablation", pd.DataFrame(lines), notes)
+    title = caption("ROME component ablation", runs, compared, with_published)
+    return Table("rome_ablation", title, pd.DataFrame(lines), notes)
 
 
 def k_table(per_run: pd.DataFrame, with_published: bool) -> Table | None:
@@ -145,11 +146,12 @@ def k_table(per_run: pd.DataFrame, with_published: bool) -> Table | None:
     runs = runs.assign(k=runs["config.searcher_options.k"], epochs_budget=epochs)
     published = load_published("rome_k")
     lookup = {(r["benchmark"], int(r["k"])): r for r in published.to_dict("records")}
-    lines = []
+    lines, compared = [], False
     for (benchmark, k, budget, _id), group in runs.groupby(["benchmark", "k", EPOCHS_BUDGET, SETTING_ID], sort=True):
         ref = lookup.get((benchmark, int(k))) if with_published else None
         line = {"benchmark": benchmark, "K": int(k), **setting_columns(group), "K × epochs": int(k * budget)}
-        line["accuracy %"] = _marked_accuracy(group, ref, benchmark)
+        line["accuracy %"], comparable = _marked_accuracy(group, ref, benchmark)
+        compared |= comparable
         if with_published:
             line["published %"] = published_stat(ref["acc_mean"], ref["acc_std"]) if ref else None
             line["published epochs"] = int(ref["epochs"]) if ref else None
@@ -158,4 +160,5 @@ def k_table(per_run: pd.DataFrame, with_published: bool) -> Table | None:
              "(mean ± std over seeds)."]  # fmt: skip
     if with_published:
         notes += [f"Published: {published['source'].iloc[0]}; profile paper with the epochs shown.", MARK_NOTE]
-    return Table("rome_k", "ROME: the number of sampled architectures K", pd.DataFrame(lines), notes)
+    title = caption("ROME: the number of sampled architectures K", runs, compared, with_published)
+    return Table("rome_k", title, pd.DataFrame(lines), notes)

@@ -179,6 +179,9 @@ def test_s0_ablation_and_k_tables():
     assert k["published %"].tolist() == ["97.12±0.06", "97.42±0.07"]
     assert k["accuracy %"].tolist() == [f"97.00±0.00 {MARK}", "97.42±0.02"]
     assert ablation_table(runs("s0-cifar10", "gdas", test_error=[3.0]), True) is None
+    quick = ablation_table(rome.assign(profile="quick"), with_published=True)
+    assert "not comparable" in quick.title and MARK not in quick.text().to_string()
+    assert "not comparable" not in ablation.title
 
 
 def test_cells_print_no_spread_for_one_value_and_renderers_escape(tmp_path):
