@@ -121,6 +121,20 @@ _QUICK_EVAL_IMAGENET: dict[str, Any] = {
     "train_per_class": 2,
     "test_per_class": 1,
 }
+# RobustDARTS' search (Zela et al., ICLR 2020), the setting behind the ROME S1–S4 table's DARTS, DARTS-ES and
+# DARTS-ADA columns, for darts-v2 / darts-es / darts-ada (second order: scripts/DARTS_search.sh passes
+# --unrolled). Values from automl/RobustDARTS src/search/args.py defaults: 50 epochs, batch 64, 8 layers,
+# C=16, 4 nodes, SGD lr 0.025 cosine to 0.001 (learning_rate_min), momentum 0.9, weight decay 3e-4, clip 5,
+# train_portion 0.5; src/search/architect.py: arch Adam 3e-4, betas (0.5, 0.999), weight decay 1e-3 — the
+# DARTS values above. Both halves get the training transform (crop + flip; args.py get_train_val_loaders).
+# Cutout: the scripts pass --cutout, but args.py's Helper turns it off when drop_path_prob is 0 ("set cutout
+# to False if the drop_prob is 0"), and the DARTS / ES / ADA runs use drop_path_prob 0.0
+# (scripts/DARTS-ADA_search.sh; the 0.0_0.0003 cell of scripts/start_search.sh), so it is off here;
+# `--set data.cutout=16` searches with it (their drop-path runs also ramp its probability from 0 to 1,
+# which needs a search network with drop path). Kept apart from their code: their split is the first and
+# second half of the train set in file order, nash's the class-balanced halves (split_seed 0).
+_RDARTS_EPOCHS = {"default": 50}
+_RDARTS_CUTOUT = 0
 # Direct ImageNet search (PC-DARTS / ROME): the search network's stem is three stride-2 convs (224 -> 28).
 _IMAGENET_STEM: dict[str, Any] = {"stem": "imagenet"}
 
@@ -155,6 +169,7 @@ def _benchmark(space: str, suffix: str) -> Benchmark:
     )
     needs_data = "" if dataset == "cifar10" else "; needs the dataset"
     quick_per_class = max(1, _QUICK_IMAGES // classes)
+    robustdarts = {"rdarts": _rdarts_profile(evaluation, needs_data)} if space in ("s1", "s2", "s3", "s4") else {}
     return Benchmark(
         name=f"{space}-{suffix}",
         space=space,
@@ -191,7 +206,22 @@ def _benchmark(space: str, suffix: str) -> Benchmark:
                 searcher_options=_QUICK_OPTIONS,
                 evaluation=dict(quick_eval),
             ),
+            **robustdarts,
         },
+    )
+
+
+def _rdarts_profile(evaluation: dict[str, Any], needs_data: str) -> Profile:
+    return Profile(
+        name="rdarts",
+        description="RobustDARTS' search setting for darts-v2 / darts-es / darts-ada (the ROME table's DARTS, "
+        "DARTS-ES, DARTS-ADA): 8 cells, C=16, 50 epochs, batch 64, no cutout (their runs with drop path 0); "
+        f"the published evaluation ({evaluation['layers']} cells, C={evaluation['channels']}){needs_data}",
+        network=dict(_SEARCH_NETWORK),
+        train=dict(_SEARCH_TRAIN),
+        epochs=dict(_RDARTS_EPOCHS),
+        data={"source": "full", "train_per_class": None, "cutout": _RDARTS_CUTOUT},
+        evaluation=dict(evaluation),
     )
 
 

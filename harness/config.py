@@ -39,6 +39,7 @@ class DataConfig:
     arch_per_class: int | None = None  # same for the arch half (x-valid) of CIFAR-100 / ImageNet16; None = all
     split_seed: int = 0  # the weight/arch split is fixed by this, not by the run seed
     augment: bool = True
+    cutout: int = 0  # search batches (both halves): zero one cutout x cutout square per image; 0 = off
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,7 @@ def resolve_config(
             source=source,
             train_per_class=prof.data["train_per_class"],
             arch_per_class=prof.data.get("arch_per_class"),
+            cutout=prof.data.get("cutout", 0),
         ),
         searcher_options=dataclasses.asdict(options),
         device=device,

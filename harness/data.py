@@ -64,6 +64,7 @@ def load_search_batches(config: RunConfig, device: torch.device) -> PairedBatche
         device=device,
         seed=config.seed,
         augment=config.data.augment,
+        cutout=config.data.cutout,
         mean=spec.mean,
         std=spec.std,
         pin_memory=config.perf.pin_memory,

@@ -26,10 +26,9 @@ from benchmarks.registry import get_benchmark, get_profile
 from harness.checkpoint import CHECKPOINT_FILE, load_checkpoint, rng_states, save_checkpoint, set_rng_states
 from harness.config import resolve_data_source
 from harness.environment import (
+    PeakMemory,
     device_name,
     git_commit,
-    peak_memory_mb,
-    reset_peak_memory,
     resolve_device,
     seed_everything,
     versions,
@@ -84,6 +83,7 @@ def evaluate_genotype(
     overrides = {**(protocol_overrides or {}), **({} if epochs is None else {"epochs": epochs})}
     protocol = EvalProtocol.from_profile(prof.evaluation, **overrides)
     torch_device = resolve_device(device)
+    memory = PeakMemory(torch_device)  # before the data and the network: they are the run's own memory
     source = resolve_data_source(bench.dataset, data, data_root, needs_full=prof.data["source"] != "embedded")
     train_set, test_set = load_eval_sets(
         bench.dataset, source, protocol.train_per_class, protocol.test_per_class, protocol.resolution
@@ -103,6 +103,7 @@ def evaluate_genotype(
         "protocol": protocol.to_dict(),
         "data": {"source": source, "train_images": len(train_set), "test_images": len(test_set)},
         "device": device_name(torch_device),
+        "base_mem_mb": memory.base_mb,
         "versions": versions(),
         "git_commit": git_commit(),
         "host": socket.gethostname(),
@@ -112,7 +113,7 @@ def evaluate_genotype(
     try:
         rows, network = _train(
             bench, genotype, protocol, seed, torch_device, train_set, test_set, run_dir, facts, resume, progress,
-            on_epoch_end,
+            on_epoch_end, memory,
         )  # fmt: skip
     except BaseException as err:
         facts.update(status="failed" if isinstance(err, Exception) else "interrupted", error=f"{err}")
@@ -155,7 +156,8 @@ def _prepare_dir(out: Path, run_id: str, resume: bool, overwrite: bool) -> Path:
     return run_dir
 
 
-def _train(bench, genotype, protocol, seed, device, train_set, test_set, run_dir, facts, resume, progress, hook):
+def _train(bench, genotype, protocol, seed, device, train_set, test_set, run_dir, facts, resume, progress, hook,
+           memory):  # fmt: skip
     seed_everything(seed)
     evaluation = protocol.to_dict()
     network = build_eval_network(genotype, evaluation, bench.num_classes)
@@ -179,7 +181,7 @@ def _train(bench, genotype, protocol, seed, device, train_set, test_set, run_dir
         start_epoch, rows = _restore(run_dir / CHECKPOINT_FILE, device, facts, network, optimizer, train_batches)
     criterion = nn.CrossEntropyLoss(label_smoothing=protocol.label_smoothing)
     for epoch in range(start_epoch, protocol.epochs):
-        reset_peak_memory(device)
+        memory.start_epoch()
         started = time.perf_counter()
         lr, drop_prob = protocol.lr_at(epoch), protocol.drop_path_at(epoch)
         for group in optimizer.param_groups:
@@ -201,7 +203,7 @@ def _train(bench, genotype, protocol, seed, device, train_set, test_set, run_dir
             "test_acc": test_acc,
             "test_error": 100.0 - test_acc,
             "epoch_seconds": time.perf_counter() - started,
-            "peak_mem_mb": peak_memory_mb(device),
+            "peak_mem_mb": memory.peak_mb(),
             "device": device.type,
         }
         rows.append(row)

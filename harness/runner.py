@@ -20,11 +20,10 @@ from benchmarks.spaces import get_space
 from harness.config import RunConfig
 from harness.data import load_search_batches
 from harness.environment import (
+    PeakMemory,
     determinism,
     device_name,
     git_commit,
-    peak_memory_mb,
-    reset_peak_memory,
     resolve_device,
     seed_everything,
     versions,
@@ -175,6 +174,8 @@ class _SearchClock:
 
 def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle, facts, device, resume, clock):
     facts["device"] = device_name(device)
+    memory = PeakMemory(device)  # before the data and the supernet: they are the run's own memory
+    facts["base_mem_mb"] = memory.base_mb
     check_precision_supported(config.perf.precision, device)  # before the data loads
     seed_everything(config.seed)
     batches = load_search_batches(config, device)
@@ -213,7 +214,7 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         leave=False,
     )
     for epoch in range(len(rows), total):
-        reset_peak_memory(device)
+        memory.start_epoch()
         epoch_start = time.perf_counter()
         searcher.new_epoch(epoch, total)
         network.train()
@@ -224,7 +225,7 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
             raise_if_stop_requested()
         row = _epoch_row(config, epoch, searcher, sums, oracle, benchmark)
         row["epoch_seconds"] = time.perf_counter() - epoch_start
-        row["peak_mem_mb"] = peak_memory_mb(device)
+        row["peak_mem_mb"] = memory.peak_mb()
         row["device"] = device.type
         row["precision"], row["channels_last"] = config.perf.precision, config.perf.channels_last
         row.update(instruments.measure(epoch, total))  # after the timings: they are the search's own cost

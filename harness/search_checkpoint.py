@@ -57,6 +57,7 @@ def config_identity(config: RunConfig | dict[str, Any]) -> dict[str, Any]:
     identity.pop("device", None)
     identity.setdefault("deterministic", False)  # run.json files written before the field existed
     identity.setdefault("perf", {"precision": "fp32", "channels_last": False, "pin_memory": False})  # likewise
+    identity.setdefault("data", {}).setdefault("cutout", 0)  # likewise
     source = identity.get("data", {}).get("source")
     identity.setdefault("data", {})["source"] = "embedded" if source == "embedded" else "on disk"
     return identity
