@@ -13,10 +13,14 @@ def add_parser(sub) -> None:
     p.add_argument("--benchmark", required=True, help="a DARTS-family benchmark, e.g. s2-cifar10")
     p.add_argument("--genotype", required=True, help="Genotype(normal=[...], normal_concat=[...], reduce=..., ...)")
     p.add_argument("--profile", default="quick", help="quick (seconds-minutes on a CPU) or paper (published protocol)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the weights, data order and augmentation")
     p.add_argument("--out", default="runs", help="results folder; the run goes to <out>/<run id>/")
-    p.add_argument("--epochs", type=int, default=None, help="override the protocol's number of epochs")
-    p.add_argument("--data", default=None, help="the benchmark's dataset itself on disk")
+    p.add_argument(
+        "--epochs", type=int, default=None, help="override the protocol's number of epochs (default: the protocol's)"
+    )
+    p.add_argument(
+        "--data", default=None, help="the benchmark's dataset itself on disk (default: found under the data root)"
+    )
     add_data_root_option(p)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--resume", action="store_true", help="continue from the run's last epoch checkpoint")

@@ -25,18 +25,26 @@ def add_parsers(subparsers: Any) -> None:
         "sweep",
         help="run searchers x benchmarks x seeds (or a preset); re-running skips done cells, retries failed ones",
     )
-    p.add_argument("--searchers", default=None, help="comma-separated, e.g. darts,gdas,pcdarts,rome")
-    p.add_argument("--benchmarks", default=None, help="comma-separated, e.g. nb201-cifar10,s2-cifar10")
+    p.add_argument(
+        "--searchers", default=None, help="comma-separated, e.g. darts,gdas,pcdarts,rome (default: the preset's)"
+    )
+    p.add_argument(
+        "--benchmarks", default=None, help="comma-separated, e.g. nb201-cifar10,s2-cifar10 (default: the preset's)"
+    )
     p.add_argument("--seeds", default=None, help="a range 0-2 or a list 0,3,5 (default 0, or the preset's)")
     p.add_argument("--profile", default=None, help="quick or paper (default quick, or the preset's)")
     p.add_argument(
         "--preset",
         default=None,
-        help=f"a study shipped as data: {', '.join(preset_names())} (or a .toml file); flags given override it",
+        help=f"a study shipped as data: {', '.join(preset_names())} (or a .toml file); flags given override it "
+        "(default: none)",
     )
     p.add_argument("--out", default="runs", help="results folder: <out>/<run id>/ per cell and <out>/sweep.json")
     p.add_argument(
-        "--epochs", type=int, default=None, help="search epochs of every cell (overrides profile and preset)"
+        "--epochs",
+        type=int,
+        default=None,
+        help="search epochs of every cell, overriding profile and preset (default: the profile's or preset's)",
     )
     add_config_options(p, of_what="every cell")
     p.add_argument("--deterministic", action="store_true", help="every cell in torch's deterministic mode")
@@ -44,7 +52,9 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (of every cell)")
     p.add_argument("--jobs", type=int, default=None, help="cells at once (local default 1; ray: what the cluster fits)")
     p.add_argument("--executor", default="local", choices=EXECUTORS, help="local child processes, or Ray tasks")
-    p.add_argument("--address", default=None, help="Ray cluster address (head:6379); else a local Ray instance")
+    p.add_argument(
+        "--address", default=None, help="Ray cluster address, e.g. head:6379 (default: a local Ray instance)"
+    )
     p.add_argument("--gpus-per-run", type=float, default=0.0, help="GPUs a Ray task asks for (default 0: CPU)")
     p.add_argument(
         "--reclaim",

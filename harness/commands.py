@@ -9,14 +9,14 @@ from typing import Any
 
 from benchmarks.errors import NashError
 from benchmarks.nb201.oracle import Nb201Oracle
-from benchmarks.registry import BENCHMARKS, get_benchmark
+from benchmarks.registry import get_benchmark
 from harness.config import RunConfig, apply_overrides, resolve_config
 from harness.config_file import apply_config_file
 from harness.runner import record_evaluation, run_search
 from harness.search_checkpoint import has_checkpoint
 from harness.store import RUN_FILE, read_json
 from reports.summary import format_table, summarize_runs
-from searchers.registry import DESCRIPTIONS, SEARCHERS
+from searchers.registry import SEARCHERS
 
 DEMO_BENCHMARK = "nb201-cifar10"
 
@@ -135,19 +135,4 @@ def demo_command(args) -> int:
 
     report = write_report(args.out, Path(args.out) / "report")
     print(f"Report (tables, plots): {report.folder / 'index.html'}")
-    return 0
-
-
-def list_benchmarks(_args) -> int:
-    for bench in BENCHMARKS.values():
-        print(f"{bench.name}  (space {bench.space}, dataset {bench.dataset}, judged by: {bench.backend})")
-        print(f"    {bench.description}")
-        for profile in bench.profiles.values():
-            print(f"    profile {profile.name}: {profile.description}")
-    return 0
-
-
-def list_searchers(_args) -> int:
-    for name in SEARCHERS:
-        print(f"{name:8s} {DESCRIPTIONS[name]}")
     return 0

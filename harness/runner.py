@@ -31,6 +31,7 @@ from harness.environment import (
 )
 from harness.instruments import SearchInstruments, check_analysis
 from harness.interrupt import raise_if_stop_requested
+from harness.run_lock import run_lock
 from harness.search_checkpoint import (
     config_identity,
     has_checkpoint,
@@ -74,6 +75,11 @@ def run_search(
         channels=config.network.channels,
     )
     check_analysis(config, benchmark)
+    with run_lock(Path(out) / config.run_id):  # one process per run: a second one is refused
+        return _run_search_locked(config, Path(out), benchmark, overwrite, progress, oracle, resume)
+
+
+def _run_search_locked(config, out: Path, benchmark, overwrite, progress, oracle, resume) -> RunResult:
     run_dir = Path(out) / config.run_id
     previous = _previous_facts(run_dir, config, overwrite, resume)
     if previous is not None and previous.get("status") == "done":
