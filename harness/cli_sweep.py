@@ -64,8 +64,10 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bars or per-epoch lines")
     p.set_defaults(func=sweep_command)
 
-    s = subparsers.add_parser("status", help="the state of every cell of a sweep folder")
-    s.add_argument("out", help="the sweep's --out folder")
+    s = subparsers.add_parser(
+        "status", help="the state of every cell of a sweep folder, or of every run in a results folder"
+    )
+    s.add_argument("out", help="the --out folder of nash sweep (or of nash search / evaluate)")
     s.set_defaults(func=status_command)
 
 
@@ -118,9 +120,20 @@ def request_from_args(args: argparse.Namespace):
 
 
 def status_command(args: argparse.Namespace) -> int:
-    from harness.manifest import Manifest
+    from harness.manifest import MANIFEST_FILE, Manifest
+    from harness.run_status import find_runs, format_runs_status
 
-    print(format_status(Manifest(Path(args.out)).read()))
+    out = Path(args.out)
+    if not (out / MANIFEST_FILE).exists():  # no sweep: the runs themselves
+        runs = find_runs(out) if out.is_dir() else []
+        if not runs:
+            raise NashError(
+                f"no sweep manifest ({MANIFEST_FILE}) and no runs (run.json) in {out}; "
+                "start one with `nash sweep --out` or `nash search --out`"
+            )
+        print(format_runs_status(out, runs))
+        return 0
+    print(format_status(Manifest(out).read()))
     return 0
 
 
@@ -131,20 +144,24 @@ def format_status(manifest: dict[str, Any]) -> str:
 
     cells = manifest["cells"]
     width = max([len("cell"), *(len(cell_id) for cell_id in cells)])
-    lines = [f"{'cell':<{width}}  {'state':<8}  {'seconds':>8}  error / note"]
+    lines = [f"{'cell':<{width}}  {'state':<11}  {'seconds':>8}  error / note"]
     for cell_id, cell in cells.items():
         state = cell["state"]
         seconds = f"{cell['seconds']:.1f}" if "seconds" in cell and state in ("done", "failed") else ""
         note = cell.get("error") or cell.get("note") or ""
         if state == "running":
             since = format_seconds(time.time() - cell["started"])
-            stale = "; claim stale: process gone, the next sweep resumes it" if claim_is_stale(cell) else ""
-            note = f"on {cell['host']} pid {cell['pid']} for {since}{stale}"
-        lines.append(f"{cell_id:<{width}}  {state:<8}  {seconds:>8}  {note}".rstrip())
+            note = f"on {cell['host']} pid {cell['pid']} for {since}"
+            if claim_is_stale(cell):  # its process died: shown as interrupted, not as running
+                state, note = "interrupted", f"{note}; claim stale: process gone, the next sweep resumes it"
+        lines.append(f"{cell_id:<{width}}  {state:<11}  {seconds:>8}  {note}".rstrip())
     counts = {state: sum(c["state"] == state for c in cells.values()) for state in STATES}
+    counts["interrupted"] = sum(claim_is_stale(c) for c in cells.values())
+    counts["running"] -= counts["interrupted"]
+    shown = [*STATES, "interrupted"] if counts["interrupted"] else STATES
     total_seconds = sum(c.get("seconds", 0.0) for c in cells.values() if c["state"] == "done")
     lines.append(
-        f"{len(cells)} cells: " + ", ".join(f"{counts[s]} {s}" for s in STATES) + f"; {format_seconds(total_seconds)} "
+        f"{len(cells)} cells: " + ", ".join(f"{counts[s]} {s}" for s in shown) + f"; {format_seconds(total_seconds)} "
         "in done cells"
     )
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from benchmarks.nb201.oracle import Nb201Oracle
 from benchmarks.registry import get_benchmark
 from harness.config import RunConfig, apply_overrides, resolve_config
 from harness.config_file import apply_config_file
+from harness.run_lock import writer_alive
 from harness.runner import record_evaluation, run_search
 from harness.search_checkpoint import has_checkpoint
 from harness.store import RUN_FILE, read_json
@@ -27,7 +28,8 @@ def search_command(args) -> int:
     config = search_config_from_args(args)
     oracle = Nb201Oracle.load(args.oracle) if args.oracle else None
     run_dir = Path(args.out) / config.run_id
-    if args.resume and not args.overwrite and not has_checkpoint(run_dir) and not _is_done(run_dir):
+    fresh = not has_checkpoint(run_dir) and not _is_done(run_dir) and not writer_alive(run_dir)  # else: refused
+    if args.resume and not args.overwrite and fresh:
         print(f"nash: no checkpoint in {run_dir}; starting the search from epoch 0", file=sys.stderr)
     result = run_search(
         config,

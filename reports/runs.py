@@ -13,11 +13,13 @@ joins them, so equal run ids in two sweeps never mix. The final evaluation of a 
 `eval.run_id`): from run.json's `evaluation` entry, else from an evaluation run of the same
 benchmark, profile and genotype in the folder (same seed preferred).
 
-A damaged run (unreadable run.json or parquet) is skipped with a one-line warning on stderr.
+A damaged run (unreadable run.json or parquet) is skipped with a one-line warning on stderr. A run
+whose run.json says `running` while no process holds its lock file is loaded as `interrupted`.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sys
@@ -32,6 +34,7 @@ import pyarrow.parquet as pq
 RUN_FILE = "run.json"
 EPOCHS_FILE = "epochs.parquet"
 RANKING_FILE = "ranking.parquet"
+LOCK_FILE = ".nash-run.lock"  # held by the process writing the run (harness.run_lock)
 KEY = "run_path"
 IDENTITY = ("benchmark", "searcher", "profile", "seed", "variant")
 EVAL_FIELDS = ("test_error", "params", "flops", "seconds", "peak_mem_mb", "run_id")
@@ -69,11 +72,27 @@ def _find_run_dirs(folder: Path) -> list[Path]:
     return sorted(found)
 
 
-def _read_facts(run_dir: Path) -> dict[str, Any]:
+def _read_facts(run_dir: Path, check_writer: bool = True) -> dict[str, Any]:
     payload = json.loads((run_dir / RUN_FILE).read_text())
     if not isinstance(payload, dict):
         raise ValueError("run.json is not a JSON object")
+    if check_writer and payload.get("status") == "running" and _writer_gone(run_dir):
+        payload = _read_facts(run_dir, check_writer=False)  # it may have finished since the first read
+        if payload.get("status") == "running":
+            payload["status"] = "interrupted"  # its process died mid-run (SIGKILL, OOM, a lost node)
     return payload
+
+
+def _writer_gone(run_dir: Path) -> bool:
+    """Nobody holds the run's lock file (the store format of harness.run_lock: flock on LOCK_FILE)."""
+    try:
+        with open(run_dir / LOCK_FILE, "rb") as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)  # dropped at close: a probe, not a hold
+    except FileNotFoundError:
+        return True  # a running writer keeps the file until it has written its final status
+    except OSError:  # held (BlockingIOError), or a file system without locks: trust run.json
+        return False
+    return True
 
 
 def _search_fact_row(payload: dict[str, Any], run_path: str) -> dict[str, Any]:
