@@ -82,8 +82,8 @@ def add_config_options(p, of_what: str) -> None:
         "--config",
         default=None,
         metavar="FILE",
-        help=f"TOML file of config fields of {of_what} ([train], [network], [data], [analysis], [perf], [searcher] "
-        "tables; deterministic, device), applied after the profile, before --set (default: none)",
+        help=f"TOML file of config fields of {of_what} ([train], [network], [data], [analysis], [perf], [log], "
+        "[searcher] tables; deterministic, device), applied after the profile, before --set (default: none)",
     )
     p.add_argument(
         "--set",
@@ -94,6 +94,19 @@ def add_config_options(p, of_what: str) -> None:
         help=f"override one config field of {of_what}, e.g. train.arch_lr=3e-4 or network.channels=16 "
         "(repeatable; default: none)",
     )
+    p.add_argument(
+        "--log",
+        action="append",
+        default=[],
+        choices=("tensorboard", "wandb"),
+        help="also send each epoch's row to TensorBoard (<run dir>/tensorboard/) or W&B (repeatable; same as "
+        "--set log.tensorboard=true; default: neither)",
+    )
+
+
+def config_overrides(args) -> list[str]:
+    """--set assignments, then --log's as log.<tracker>=true."""
+    return [*args.overrides, *(f"log.{tracker}=true" for tracker in args.log)]
 
 
 def add_data_root_option(p) -> None:

@@ -92,6 +92,7 @@ def sweep_command(args: argparse.Namespace) -> int:
 
 def request_from_args(args: argparse.Namespace):
     """The sweep the flags ask for: a preset's searchers, benchmarks, seeds and profile unless flags say otherwise."""
+    from harness.cli import config_overrides
     from harness.config_file import read_config_file
     from harness.sweep_plan import SweepRequest, parse_names, parse_seeds
     from harness.sweep_presets import load_preset, preset_names
@@ -109,7 +110,7 @@ def request_from_args(args: argparse.Namespace):
         seeds=parse_seeds(args.seeds or (preset.seeds if preset else "0")),
         profile=args.profile or (preset.profile if preset else "quick"),
         epochs=args.epochs,
-        overrides=list(args.overrides),
+        overrides=config_overrides(args),
         data_root=str(Path(args.data_root).resolve()) if args.data_root else None,
         device=args.device,
         preset=preset,

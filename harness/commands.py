@@ -10,6 +10,7 @@ from typing import Any
 from benchmarks.errors import NashError
 from benchmarks.nb201.oracle import Nb201Oracle
 from benchmarks.registry import get_benchmark
+from harness.cli import config_overrides
 from harness.config import RunConfig, apply_overrides, resolve_config
 from harness.config_file import apply_config_file
 from harness.run_lock import run_lock, run_status, writer_alive
@@ -67,7 +68,7 @@ def search_config_from_args(args) -> RunConfig:
         config = apply_config_file(config, args.config)
         if args.epochs is not None:  # the command line wins over the file
             config = dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=args.epochs))
-    config = apply_overrides(config, args.overrides)
+    config = apply_overrides(config, config_overrides(args))
     config = _with_analysis_flags(config, args)
     if args.deterministic:
         config = dataclasses.replace(config, deterministic=True)
