@@ -88,6 +88,18 @@ class PerfConfig:
 
 
 @dataclass(frozen=True)
+class LogConfig:
+    """Each epoch's row also sent to experiment trackers (`harness.loggers`); the results never depend on it,
+    so a run's identity (resume, sweep fingerprints) leaves it out. tensorboard: event files in
+    `<run dir>/tensorboard/` (needs the `tensorboard` package); wandb: a W&B run in `wandb_project`
+    (needs `wandb`; W&B's own settings, e.g. WANDB_MODE=offline, apply)."""
+
+    tensorboard: bool = False
+    wandb: bool = False
+    wandb_project: str = "nash"
+
+
+@dataclass(frozen=True)
 class RunConfig:
     benchmark: str
     searcher: str
@@ -102,6 +114,7 @@ class RunConfig:
     deterministic: bool = False  # torch's deterministic algorithms, no cudnn autotuning (harness.environment)
     variant: str = ""  # a sweep preset's cell name (e.g. a ROME ablation switch set); keeps its run id unique
     perf: PerfConfig = field(default_factory=PerfConfig)
+    log: LogConfig = field(default_factory=LogConfig)
 
     @property
     def run_id(self) -> str:
@@ -112,7 +125,7 @@ class RunConfig:
         return dataclasses.asdict(self)
 
 
-SECTIONS = ("network", "train", "data", "analysis", "perf", "searcher")
+SECTIONS = ("network", "train", "data", "analysis", "perf", "log", "searcher")
 
 
 def apply_overrides(config: RunConfig, assignments: list[str]) -> RunConfig:

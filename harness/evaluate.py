@@ -36,6 +36,7 @@ from harness.environment import (
 from harness.eval_data import eval_batches, load_eval_sets
 from harness.eval_protocol import EvalProtocol, check_genotype_ops, eval_run_id
 from harness.interrupt import raise_if_stop_requested
+from harness.run_lock import run_lock
 from harness.store import EPOCHS_FILE, RUN_FILE, prepare_run_dir, read_json, write_epochs, write_json
 
 CHECKPOINT_FORMAT = 1
@@ -89,6 +90,18 @@ def evaluate_genotype(
         bench.dataset, source, protocol.train_per_class, protocol.test_per_class, protocol.resolution
     )
     run_id = eval_run_id(benchmark, profile, seed, genotype)
+    with run_lock(Path(out) / run_id):  # one process per run: a second one is refused
+        return _evaluate_locked(
+            bench, profile, genotype, protocol, seed, torch_device, source, train_set, test_set, Path(out), run_id,
+            resume, overwrite, progress, on_epoch_end,
+        )  # fmt: skip
+
+
+def _evaluate_locked(
+    bench, profile, genotype, protocol, seed, torch_device, source, train_set, test_set, out, run_id,
+    resume, overwrite, progress, on_epoch_end,
+) -> EvalResult:  # fmt: skip
+    benchmark = bench.name
     run_dir = _prepare_dir(Path(out), run_id, resume, overwrite)
     resume = resume and not overwrite
 

@@ -30,6 +30,8 @@ from harness.environment import (
 )
 from harness.instruments import SearchInstruments, check_analysis
 from harness.interrupt import raise_if_stop_requested
+from harness.loggers import EpochLoggers, check_loggers
+from harness.run_lock import run_lock
 from harness.search_checkpoint import (
     config_identity,
     has_checkpoint,
@@ -73,6 +75,12 @@ def run_search(
         channels=config.network.channels,
     )
     check_analysis(config, benchmark)
+    check_loggers(config.log)
+    with run_lock(Path(out) / config.run_id):  # one process per run: a second one is refused
+        return _run_search_locked(config, Path(out), benchmark, overwrite, progress, oracle, resume)
+
+
+def _run_search_locked(config, out: Path, benchmark, overwrite, progress, oracle, resume) -> RunResult:
     run_dir = Path(out) / config.run_id
     previous = _previous_facts(run_dir, config, overwrite, resume)
     if previous is not None and previous.get("status") == "done":
@@ -205,6 +213,7 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
     instruments = SearchInstruments(
         config.analysis, benchmark, searcher, batches, oracle, run_dir, start_epoch=len(rows)
     )
+    loggers = EpochLoggers(config, run_dir)  # TensorBoard / W&B when config.log asks for them
     bar = tqdm(
         total=total * batches.steps_per_epoch,
         initial=len(rows) * batches.steps_per_epoch,
@@ -232,8 +241,10 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         rows.append(row)
         write_epochs(run_dir / EPOCHS_FILE, rows)
         save_search_checkpoint(run_dir, config, rows, searcher, batches, clock.seconds())
+        loggers.log(row)
         bar.set_postfix_str(f"epoch {epoch + 1}/{total} skip={row['skip_count']}")
     bar.close()
+    loggers.close()
     return rows
 
 

@@ -55,6 +55,7 @@ def config_identity(config: RunConfig | dict[str, Any]) -> dict[str, Any]:
     """
     identity = copy.deepcopy(config) if isinstance(config, dict) else config.to_dict()
     identity.pop("device", None)
+    identity.pop("log", None)  # where rows are mirrored, not what they are
     identity.setdefault("deterministic", False)  # run.json files written before the field existed
     identity.setdefault("perf", {"precision": "fp32", "channels_last": False, "pin_memory": False})  # likewise
     identity.setdefault("data", {}).setdefault("cutout", 0)  # likewise

@@ -206,4 +206,5 @@ def config_fingerprint(config: RunConfig) -> str:
     facts = config.to_dict()
     facts["data"] = {k: v for k, v in facts["data"].items() if k != "source"}
     facts.pop("device")
+    facts.pop("log")  # trackers may be switched on or off between sweeps of the same cells
     return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()[:16]

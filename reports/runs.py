@@ -17,11 +17,13 @@ A damaged run (unreadable run.json or parquet) is skipped with a one-line warnin
 run found twice (a copy: equal run_id, run.json and epochs, e.g. `runs/demo/X` and `runs/X`) is
 loaded once, from its shortest path; `RunStore.duplicates` says which copies were dropped. Which runs
 are seeds of one experiment is decided by `reports.settings` (columns `setting`, `setting_id`,
-`epochs_budget`).
+`epochs_budget`). A run
+whose run.json says `running` while no process holds its lock file is loaded as `interrupted`.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sys
@@ -38,6 +40,7 @@ from reports.settings import SETTING, with_settings
 RUN_FILE = "run.json"
 EPOCHS_FILE = "epochs.parquet"
 RANKING_FILE = "ranking.parquet"
+LOCK_FILE = ".nash-run.lock"  # held by the process writing the run (harness.run_lock)
 KEY = "run_path"
 IDENTITY = ("benchmark", "searcher", "profile", "seed", "variant", SETTING)
 EVAL_FIELDS = ("test_error", "params", "flops", "seconds", "peak_mem_mb", "run_id")
@@ -76,11 +79,27 @@ def _find_run_dirs(folder: Path) -> list[Path]:
     return sorted(found)
 
 
-def _read_facts(run_dir: Path) -> dict[str, Any]:
+def _read_facts(run_dir: Path, check_writer: bool = True) -> dict[str, Any]:
     payload = json.loads((run_dir / RUN_FILE).read_text())
     if not isinstance(payload, dict):
         raise ValueError("run.json is not a JSON object")
+    if check_writer and payload.get("status") == "running" and _writer_gone(run_dir):
+        payload = _read_facts(run_dir, check_writer=False)  # it may have finished since the first read
+        if payload.get("status") == "running":
+            payload["status"] = "interrupted"  # its process died mid-run (SIGKILL, OOM, a lost node)
     return payload
+
+
+def _writer_gone(run_dir: Path) -> bool:
+    """Nobody holds the run's lock file (the store format of harness.run_lock: flock on LOCK_FILE)."""
+    try:
+        with open(run_dir / LOCK_FILE, "rb") as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)  # dropped at close: a probe, not a hold
+    except FileNotFoundError:
+        return True  # a running writer keeps the file until it has written its final status
+    except OSError:  # held (BlockingIOError), or a file system without locks: trust run.json
+        return False
+    return True
 
 
 def _search_fact_row(payload: dict[str, Any], run_path: str) -> dict[str, Any]:

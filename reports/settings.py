@@ -1,7 +1,7 @@
 """Which runs are seeds of one experiment: everything but the seed matches.
 
 A run's *setting* is its resolved config without the seed and without what cannot change its
-numbers or only names the machine (device, the dataset's path, pin_memory): benchmark, searcher,
+numbers or only names the machine (device, the dataset's path, pin_memory, the trackers of `log`): benchmark, searcher,
 profile, variant, search epochs, network, train, data, searcher options, analysis, perf,
 deterministic. Runs are pooled as seeds only when their settings are equal.
 
@@ -25,6 +25,7 @@ EPOCHS_BUDGET = "epochs_budget"
 SIBLINGS = ["benchmark", "searcher", "variant"]
 # Not part of a setting: the seed, and facts that name the machine or only change speed.
 _IGNORED = ("config.seed", "config.device", "config.perf.pin_memory", "config.data.source")
+_IGNORED_SECTIONS = ("config.log.",)  # where the per-epoch rows are also sent (TensorBoard, W&B)
 # Written before these fields existed, a run.json lacks them; their defaults then apply.
 _DEFAULTS = {"config.deterministic": False, "config.perf.precision": "fp32", "config.perf.channels_last": False,
              "config.data.cutout": 0}  # fmt: skip
@@ -32,7 +33,11 @@ _MAX_ITEMS = 3
 
 
 def _setting_fields(row: dict[str, Any]) -> dict[str, Any]:
-    fields = {k: v for k, v in row.items() if k.startswith("config.") and k not in _IGNORED}
+    fields = {
+        k: v
+        for k, v in row.items()
+        if k.startswith("config.") and k not in _IGNORED and not k.startswith(_IGNORED_SECTIONS)
+    }
     for key, default in _DEFAULTS.items():
         if fields.get(key) is None or (isinstance(fields.get(key), float) and pd.isna(fields[key])):
             fields[key] = default

@@ -19,6 +19,7 @@ import harness.runner as runner
 from benchmarks.errors import NashError
 from harness.cli import main
 from harness.config import resolve_config
+from harness.run_lock import run_status
 from harness.runner import run_search
 
 TIMING = {"epoch_seconds", "peak_mem_mb"}
@@ -117,6 +118,7 @@ def test_sigkill_mid_epoch_then_resume_equals_an_uninterrupted_run(tmp_path, cap
     process.send_signal(signal.SIGKILL)  # the second epoch has just begun
     assert process.wait() == -signal.SIGKILL
     assert json.loads((run_dir / "run.json").read_text())["status"] == "running"  # as a kill leaves it
+    assert run_status(run_dir, "running") == "interrupted"  # its lock file is left, held by no one
     assert torch.load(run_dir / "checkpoint.pt", weights_only=False)["epoch"] < 3
 
     capsys.readouterr()
