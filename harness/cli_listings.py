@@ -11,6 +11,8 @@ def list_benchmarks(_args) -> int:
         print(f"    {bench.description}")
         for profile in bench.profiles.values():
             print(f"    profile {profile.name}: {profile.description}")
+            for note in profile.notes:
+                print(f"        {note}")
     return 0
 
 

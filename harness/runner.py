@@ -17,7 +17,7 @@ from benchmarks.errors import NashError
 from benchmarks.nb201.oracle import Nb201Oracle, default_oracle
 from benchmarks.registry import Benchmark, get_benchmark
 from benchmarks.spaces import get_space
-from harness.config import RunConfig
+from harness.config import RunConfig, check_published_setting
 from harness.data import load_search_batches
 from harness.environment import (
     PeakMemory,
@@ -69,6 +69,7 @@ def run_search(
     """
     benchmark = get_benchmark(config.benchmark)
     searcher_cls = get_searcher(config.searcher)
+    check_published_setting(config)
     searcher_cls.check_run(
         searcher_cls.options_type(**config.searcher_options),
         epochs=config.train.epochs,

@@ -239,3 +239,19 @@ def test_resume_with_eigenvalue_and_ranking_equals_an_uninterrupted_run(monkeypa
     ranking = pd.read_parquet(run_dir / "ranking.parquet")
     expected = pd.read_parquet(full.run_dir / "ranking.parquet")
     pd.testing.assert_frame_equal(ranking.reset_index(drop=True), expected.reset_index(drop=True), check_exact=True)
+
+
+def test_a_finished_run_from_before_the_train_and_data_fields_were_added_still_matches():
+    """run.json files written before lr_warmup_epochs, arch_grad_clip and the ImageNet fractions existed."""
+    from harness.search_checkpoint import config_identity
+
+    config = tiny_config("gdas")
+    old = config.to_dict()
+    added = {
+        "train": ("lr_warmup_epochs", "arch_grad_clip"),
+        "data": ("imagenet_weight_fraction", "imagenet_arch_fraction"),
+    }
+    for section, names in added.items():
+        for name in names:
+            del old[section][name]
+    assert config_identity(old) == config_identity(config)
