@@ -17,22 +17,23 @@ from benchmarks.errors import NashError, error_reason
 from benchmarks.nb201.oracle import Nb201Oracle, default_oracle
 from benchmarks.registry import Benchmark, get_benchmark
 from benchmarks.spaces import get_space
-from harness.config import RunConfig
+from harness.config import RunConfig, check_published_setting
 from harness.config_checks import check_config
 from harness.data import load_search_batches
 from harness.divergence import DivergenceWatch, diverged_error
 from harness.environment import (
+    PeakMemory,
     determinism,
     device_name,
     git_commit,
-    peak_memory_mb,
-    reset_peak_memory,
     resolve_device,
     seed_everything,
     versions,
 )
 from harness.instruments import SearchInstruments, check_analysis
 from harness.interrupt import raise_if_stop_requested
+from harness.loggers import EpochLoggers, check_loggers
+from harness.run_lock import run_lock
 from harness.search_checkpoint import (
     config_identity,
     has_checkpoint,
@@ -72,12 +73,19 @@ def run_search(
     resolve_device(config.device)
     benchmark = get_benchmark(config.benchmark)
     searcher_cls = get_searcher(config.searcher)
+    check_published_setting(config)
     searcher_cls.check_run(
         searcher_cls.options_type(**config.searcher_options),
         epochs=config.train.epochs,
         channels=config.network.channels,
     )
     check_analysis(config, benchmark)
+    check_loggers(config.log)
+    with run_lock(Path(out) / config.run_id):  # one process per run: a second one is refused
+        return _run_search_locked(config, Path(out), benchmark, overwrite, progress, oracle, resume)
+
+
+def _run_search_locked(config, out: Path, benchmark, overwrite, progress, oracle, resume) -> RunResult:
     run_dir = Path(out) / config.run_id
     previous = _previous_facts(run_dir, config, overwrite, resume)
     if previous is not None and previous.get("status") == "done":
@@ -198,6 +206,8 @@ class _SearchClock:
 
 def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle, facts, device, resume, clock):
     facts["device"] = device_name(device)
+    memory = PeakMemory(device)  # before the data and the supernet: they are the run's own memory
+    facts["base_mem_mb"] = memory.base_mb
     check_precision_supported(config.perf.precision, device)  # before the data loads
     seed_everything(config.seed)
     batches = load_search_batches(config, device)
@@ -227,6 +237,7 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
     instruments = SearchInstruments(
         config.analysis, benchmark, searcher, batches, oracle, run_dir, start_epoch=len(rows)
     )
+    loggers = EpochLoggers(config, run_dir)  # TensorBoard / W&B when config.log asks for them
     bar = tqdm(
         total=total * batches.steps_per_epoch,
         initial=len(rows) * batches.steps_per_epoch,
@@ -236,7 +247,7 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         leave=False,
     )
     for epoch in range(len(rows), total):
-        reset_peak_memory(device)
+        memory.start_epoch()
         epoch_start = time.perf_counter()
         searcher.new_epoch(epoch, total)
         network.train()
@@ -248,15 +259,17 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         watch.check("the search", epoch, _DIVERGED_ADVICE)  # before the epoch is recorded or checkpointed
         row = _epoch_row(config, epoch, searcher, sums, oracle, benchmark)
         row["epoch_seconds"] = time.perf_counter() - epoch_start
-        row["peak_mem_mb"] = peak_memory_mb(device)
+        row["peak_mem_mb"] = memory.peak_mb()
         row["device"] = device.type
         row["precision"], row["channels_last"] = config.perf.precision, config.perf.channels_last
         row.update(instruments.measure(epoch, total))  # after the timings: they are the search's own cost
         rows.append(row)
         write_epochs(run_dir / EPOCHS_FILE, rows)
         save_search_checkpoint(run_dir, config, rows, searcher, batches, clock.seconds())
+        loggers.log(row)
         bar.set_postfix_str(f"epoch {epoch + 1}/{total} skip={row['skip_count']}")
     bar.close()
+    loggers.close()
     return rows
 
 

@@ -42,6 +42,11 @@ class TrainConfig:
     arch_beta1: float = 0.5
     arch_beta2: float = 0.999
     arch_weight_decay: float = 1e-3
+    # Weight lr warm-up: epoch e < lr_warmup_epochs uses lr·(e+1)/lr_warmup_epochs instead of the cosine value
+    # (PC-DARTS's ImageNet search, train_search_imagenet.py: 5 epochs at batch > 256). 0 = none.
+    lr_warmup_epochs: int = 0
+    # Gradient-norm clip of the arch step (PC-DARTS's ImageNet search clips α and β at 5). 0 = none.
+    arch_grad_clip: float = 0.0
 
 
 @dataclass
@@ -164,6 +169,8 @@ class BilevelSearcher(Searcher):
 
     def new_epoch(self, epoch: int, total: int) -> None:
         lr = cosine_lr(self.train.lr, self.train.lr_min, epoch, total)
+        if epoch < self.train.lr_warmup_epochs:
+            lr = self.train.lr * (epoch + 1) / self.train.lr_warmup_epochs
         for group in self.weight_optimizer.param_groups:
             group["lr"] = lr
 
@@ -171,14 +178,20 @@ class BilevelSearcher(Searcher):
         """SGD on θ (gradient-norm clipped) from one batch; α gets no update here."""
         self.weight_optimizer.zero_grad(set_to_none=True)
         sums = self._backward(batch, mixer)
-        nn.utils.clip_grad_norm_(self.network.parameters(), self.train.grad_clip)
+        nn.utils.clip_grad_norm_(self.clipped_parameters(), self.train.grad_clip)
         self.weight_optimizer.step()
         return sums
+
+    def clipped_parameters(self) -> list[Tensor]:
+        """The parameters whose gradients the weight step's norm clip counts (θ; GDAS adds α)."""
+        return list(self.network.parameters())
 
     def arch_step(self, batch: Batch, mixer) -> tuple[Tensor, Tensor]:
         """Adam on α from one batch (first order: θ is held where it is)."""
         self.arch_optimizer.zero_grad(set_to_none=True)
         sums = self._backward(batch, mixer)
+        if self.train.arch_grad_clip > 0:
+            nn.utils.clip_grad_norm_(self.arch_parameters(), self.train.arch_grad_clip)
         self.arch_optimizer.step()
         return sums
 
@@ -238,11 +251,15 @@ class BilevelSearcher(Searcher):
         }
 
     def state_dict(self) -> dict[str, Any]:
+        # The arch parameters' gradients outlive the step where a weight-step clip counts them (the
+        # NB201 reference loops of GDAS and DARTS), so exact resume keeps them.
+        grads = [None if p.grad is None else p.grad.detach().clone() for p in self.arch_parameters()]
         return {
             "alpha": self.alpha.detach().clone(),
             "network": self.network.state_dict(),
             "weight_optimizer": self.weight_optimizer.state_dict(),
             "arch_optimizer": self.arch_optimizer.state_dict(),
+            "arch_grads": grads,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -251,3 +268,5 @@ class BilevelSearcher(Searcher):
         self.network.load_state_dict(state["network"])
         self.weight_optimizer.load_state_dict(state["weight_optimizer"])
         self.arch_optimizer.load_state_dict(state["arch_optimizer"])
+        for parameter, grad in zip(self.arch_parameters(), state.get("arch_grads", []), strict=False):
+            parameter.grad = None if grad is None else grad.to(parameter.device).clone()

@@ -4,16 +4,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from torch import Tensor
+
 from benchmarks.errors import NashError
 from searchers.base import Batch, BilevelSearcher, StepStats
 from searchers.derivation import top_pairs_genotype
 from searchers.mixing import SingleOpMixer, draw_finite_gumbel, gumbel_softmax_hard
 
+# Spaces whose GDAS reference cell adds the unselected ops' hard weights to each edge's output.
+UNSELECTED_BY_REFERENCE = {"nb201"}
+
 
 @dataclass(frozen=True)
 class GdasOptions:
-    """τ is annealed linearly per epoch from `tau_max` to `tau_min`.
+    """GDAS's switches; the defaults are the authors' code (AutoDL-Projects `exps/NAS-Bench-201-algos/GDAS.py`,
+    `exps/algos/GDAS.py`, the cells of `xautodl/models/cell_searchs/`), which produced NAS-Bench-201's GDAS rows.
 
+    τ is annealed linearly per epoch from `tau_max` to `tau_min`.
+    `sample_per_step`: the weight step and the arch step each draw their own Gumbel sample (the reference
+    calls the network twice per iteration and every forward draws fresh noise); false: one sample drives both.
+    `unselected_hard_weights`: each edge's output also gets the hard weights of its unselected ops (value 0,
+    straight-through gradient to their α); None = as the reference cell of the space (on in nb201, off in
+    the DARTS-family spaces, whose reference `MixedOp.forward_gdas` returns only the sampled op's term).
+    `clip_includes_arch`: the weight step's gradient-norm clip also counts α's gradient as it stands then:
+    the previous arch step's gradient plus the weight forward's own (the reference clips
+    `network.parameters()`, which include its α, and clears α's gradient only before the arch step);
+    α is never stepped by the weight step. False: the clip counts θ alone.
     `distinct_edges` (DARTS-family spaces only): the derived node's two (op, input) pairs must come
     from two different edges; off (default) follows the reference code, which may keep two ops of one edge.
     """
@@ -21,14 +37,23 @@ class GdasOptions:
     tau_max: float = 10.0
     tau_min: float = 0.1
     distinct_edges: bool = False
+    sample_per_step: bool = True
+    unselected_hard_weights: bool | None = None
+    clip_includes_arch: bool = True
 
     def __post_init__(self) -> None:
         if not (self.tau_min > 0 and self.tau_max > 0):
             raise NashError(f"tau_max and tau_min must be positive, got tau_max={self.tau_max}, tau_min={self.tau_min}")
         if self.tau_min > self.tau_max:
             raise NashError(f"tau_min ({self.tau_min}) must not exceed tau_max ({self.tau_max}): tau decreases")
-        if not isinstance(self.distinct_edges, bool):
-            raise NashError(f"option distinct_edges must be true or false, got {self.distinct_edges!r}")
+        for name in ("distinct_edges", "sample_per_step", "clip_includes_arch"):
+            if not isinstance(getattr(self, name), bool):
+                raise NashError(f"option {name} must be true or false, got {getattr(self, name)!r}")
+        if not (self.unselected_hard_weights is None or isinstance(self.unselected_hard_weights, bool)):
+            raise NashError(
+                "option unselected_hard_weights must be true, false or none (as the space's reference code), "
+                f"got {self.unselected_hard_weights!r}"
+            )
 
 
 def linear_tau(tau_max: float, tau_min: float, epoch: int, total: int) -> float:
@@ -39,7 +64,7 @@ def linear_tau(tau_max: float, tau_min: float, epoch: int, total: int) -> float:
 
 
 class Gdas(BilevelSearcher):
-    """Weight step then arch step, both on the same hard sample of one op per edge."""
+    """Weight step then arch step, each on its own hard sample of one op per edge (by default)."""
 
     name = "gdas"
     options_type = GdasOptions
@@ -52,30 +77,52 @@ class Gdas(BilevelSearcher):
     def __init__(self, space, network, train, options: GdasOptions) -> None:
         super().__init__(space, network, train, options)
         self.tau = options.tau_max
+        reference = space.name in UNSELECTED_BY_REFERENCE
+        self.unselected = reference if options.unselected_hard_weights is None else options.unselected_hard_weights
 
     def new_epoch(self, epoch: int, total: int) -> None:
         super().new_epoch(epoch, total)
         self.tau = linear_tau(self.options.tau_max, self.options.tau_min, epoch, total)
 
     def step(self, train_batch: Batch, val_batch: Batch) -> StepStats:
-        weight_mixer, arch_mixer = self.sample_mixers()
-        train_loss, train_correct = self.weight_step(train_batch, weight_mixer)
-        val_loss, val_correct = self.arch_step(val_batch, arch_mixer)
+        if self.options.sample_per_step:
+            # The weight forward keeps the graph to α only when the clip counts α's gradient.
+            train_loss, train_correct = self.weight_step(
+                train_batch, self.sample_mixer(self.options.clip_includes_arch)
+            )
+            val_loss, val_correct = self.arch_step(val_batch, self.sample_mixer(True))
+        else:
+            weight_mixer, arch_mixer = self.sample_mixers()
+            train_loss, train_correct = self.weight_step(train_batch, weight_mixer)
+            val_loss, val_correct = self.arch_step(val_batch, arch_mixer)
         return StepStats(
             train_loss, train_correct, train_batch[1].shape[0], val_loss, val_correct, val_batch[1].shape[0]
         )
 
-    def sample_mixers(self) -> tuple[SingleOpMixer, SingleOpMixer]:
-        """One Gumbel draw → (weight-step mixer, arch-step mixer) that run the same op per edge.
+    def clipped_parameters(self) -> list[Tensor]:
+        """What the weight step's gradient-norm clip counts: θ, plus α when `clip_includes_arch` (reference)."""
+        extra = self.arch_parameters() if self.options.clip_includes_arch else []
+        return [*self.network.parameters(), *extra]
 
-        The weight-step mixer takes α as a constant (sample from a detached copy); the arch-step
-        mixer carries the straight-through graph to α. Subclasses (ROME) extend the sample.
+    def sample_mixer(self, with_graph: bool) -> SingleOpMixer:
+        """A fresh Gumbel draw → a single-path mixer; `with_graph`: its hard weights carry the graph to α."""
+        gumbel = draw_finite_gumbel(self.alpha, self.tau)
+        hard, index = gumbel_softmax_hard(self.alpha if with_graph else self.alpha.detach(), self.tau, gumbel)
+        return SingleOpMixer(hard, index.tolist(), self.unselected)
+
+    def sample_mixers(self) -> tuple[SingleOpMixer, SingleOpMixer]:
+        """One Gumbel draw → (weight-step mixer, arch-step mixer) that run the same op per edge
+        (`sample_per_step=false`).
+
+        The weight-step mixer carries the graph to α only when the clip counts α's gradient; the
+        arch-step mixer always does. Subclasses (ROME) extend the sample.
         """
         gumbel = draw_finite_gumbel(self.alpha, self.tau)
-        hard, index = gumbel_softmax_hard(self.alpha.detach(), self.tau, gumbel)
+        weight_alpha = self.alpha if self.options.clip_includes_arch else self.alpha.detach()
+        hard, index = gumbel_softmax_hard(weight_alpha, self.tau, gumbel)
         ops = index.tolist()
         arch_hard, _ = gumbel_softmax_hard(self.alpha, self.tau, gumbel)
-        return SingleOpMixer(hard, ops), SingleOpMixer(arch_hard, ops)
+        return SingleOpMixer(hard, ops, self.unselected), SingleOpMixer(arch_hard, ops, self.unselected)
 
     def cell_genotype(self):
         """DARTS-family spaces: per node the top-2 (op, input) pairs by softmax(α), `none` excluded."""
@@ -85,6 +132,7 @@ class Gdas(BilevelSearcher):
         return {**super().epoch_facts(), "tau": self.tau}
 
     def state_dict(self):
+        # α's gradient outlives the step (the next weight step's clip counts it): the base class keeps it.
         return {**super().state_dict(), "tau": self.tau}
 
     def load_state_dict(self, state) -> None:

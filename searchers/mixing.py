@@ -34,15 +34,29 @@ class SingleOpMixer:
     """GDAS-style single path: each edge runs only its sampled op, scaled by the hard weight.
 
     `hard[e, k]` has value 1 for the sampled op and carries the straight-through gradient.
+    `unselected=True` also adds the hard weights of the edge's other ops (value exactly 0, so the
+    output and every weight gradient are unchanged): their straight-through gradient then reaches
+    those ops' α, as in the NAS-Bench-201 reference cell (xautodl `search_cells.py`,
+    `NAS201SearchCell.forward_gdas`). Only the sampled op's module is ever called.
     """
 
-    def __init__(self, hard: Tensor, index: list[int]) -> None:
+    def __init__(self, hard: Tensor, index: list[int], unselected: bool = False) -> None:
         self.hard = hard
         self.index = index  # host-side op index per edge, so only that module is called
+        # Per edge, Σ_{j≠k} hard[e, j]: a 0-valued scalar whose gradient is 1 for every unselected op.
+        self.unselected = unselected_sum(hard, index) if unselected else None
 
     def __call__(self, edge: int, ops: nn.ModuleList, x: Tensor) -> Tensor:
         k = self.index[edge]
-        return ops[k](x) * self.hard[edge, k]
+        out = ops[k](x) * self.hard[edge, k]
+        return out if self.unselected is None else out + self.unselected[edge]
+
+
+def unselected_sum(hard: Tensor, index: list[int]) -> Tensor:
+    """Σ over each row's ops other than `index[row]` of `hard` (value 0 for a straight-through one-hot)."""
+    selected = torch.zeros_like(hard, dtype=torch.bool)
+    selected[torch.arange(len(index)), torch.tensor(index)] = True
+    return hard.masked_fill(selected, 0.0).sum(dim=-1)
 
 
 class FixedArchMixer:

@@ -112,18 +112,28 @@ class Rome(Gdas):
     def arch_parameters(self) -> list[Tensor]:
         return [self.alpha] + ([self.topology.beta] if self.topology else [])
 
-    def sample_mixers(self) -> tuple[SingleOpMixer, SingleOpMixer]:
+    def sample_mixer(self, with_graph: bool) -> SingleOpMixer:
         """GDAS's op sample (drawn first, so topology off consumes exactly GDAS's random numbers) + topology."""
+        mixer = super().sample_mixer(with_graph)
+        if self.topology is None:
+            return mixer
+        return self._with_topology(mixer, self.topology.draw_noise(self.tau), with_graph)
+
+    def sample_mixers(self) -> tuple[SingleOpMixer, SingleOpMixer]:
+        """One op draw and one topology draw for both steps (`sample_per_step=false`)."""
         weight_mixer, arch_mixer = super().sample_mixers()
         if self.topology is None:
             return weight_mixer, arch_mixer
         noise = self.topology.draw_noise(self.tau)
-        return self._with_topology(weight_mixer, noise, False), self._with_topology(arch_mixer, noise, True)
+        weight_graph = self.options.clip_includes_arch
+        return self._with_topology(weight_mixer, noise, weight_graph), self._with_topology(arch_mixer, noise, True)
 
     def _with_topology(self, mixer: SingleOpMixer, noise: list[Tensor], with_graph: bool) -> SampledPathMixer:
         sample = self.topology.sample(self.tau, noise, with_graph=with_graph)
         weights = self.topology.edge_weights(sample, self.space.num_edges)
-        return SampledPathMixer(mixer.hard, mixer.index, weights, self.topology.kept_edges(sample))
+        return SampledPathMixer(
+            mixer.hard, mixer.index, weights, self.topology.kept_edges(sample), mixer.unselected is not None
+        )
 
     def relaxed_mixer(self):
         """softmax(α) on every edge; with topology, each edge also scaled by its probability of being kept."""
@@ -175,11 +185,14 @@ class Rome(Gdas):
         return loss_sum, correct, samples * batch[1].shape[0]
 
     def _accumulate(self, batch: Batch, samples: int, *, arch: bool) -> tuple[Tensor, Tensor]:
-        """Backward of `samples` freshly sampled architectures; gradients add up in .grad."""
+        """Backward of `samples` freshly sampled architectures; gradients add up in .grad.
+
+        The weight phase samples without a graph to α/β and clips θ alone: ROME's own phase (no
+        reference code exists); `clip_includes_arch` applies where ROME is GDAS (both accumulations off).
+        """
         loss_sum, correct = None, None
         for _ in range(samples):
-            weight_mixer, arch_mixer = self.sample_mixers()
-            sample_loss, sample_correct = self._backward(batch, arch_mixer if arch else weight_mixer)
+            sample_loss, sample_correct = self._backward(batch, self.sample_mixer(with_graph=arch))
             loss_sum = sample_loss if loss_sum is None else loss_sum + sample_loss
             correct = sample_correct if correct is None else correct + sample_correct
         return loss_sum, correct

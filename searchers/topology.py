@@ -158,8 +158,10 @@ class SampledPathMixer(SingleOpMixer):
     of dropped edges are never called.
     """
 
-    def __init__(self, hard: Tensor, index: list[int], edge_weight: Tensor, kept: frozenset[int]) -> None:
-        super().__init__(hard, index)
+    def __init__(
+        self, hard: Tensor, index: list[int], edge_weight: Tensor, kept: frozenset[int], unselected: bool = False
+    ) -> None:
+        super().__init__(hard, index, unselected)
         self.edge_weight = edge_weight
         self.kept = kept
 

@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import textwrap
+from typing import get_args, get_type_hints
 
 import pytest
 
@@ -11,6 +12,7 @@ from harness.cli import build_parser, main
 from harness.commands import search_config_from_args
 from harness.config import apply_overrides, resolve_config
 from harness.config_file import apply_config_file
+from searchers.registry import get_searcher
 
 
 def write(tmp_path, text: str):
@@ -114,8 +116,10 @@ def test_every_profile_field_can_be_set_from_the_command_line(profile):
 @pytest.mark.parametrize("searcher", ["darts", "darts-v2", "gdas", "pcdarts", "rome"])
 def test_every_searcher_option_can_be_set_from_the_command_line(searcher):
     config = resolve_config("s2-cifar10", searcher, "quick")
+    hints = get_type_hints(get_searcher(searcher).options_type)
     for name, value in config.searcher_options.items():
-        new = _changed(value, choices=("top2", "pairs"))
+        # An unset optional switch (None = the space's reference behaviour) is changed to true.
+        new = True if value is None and bool in get_args(hints[name]) else _changed(value, choices=("top2", "pairs"))
         text = str(new).lower() if isinstance(new, bool) else str(new)
         assert apply_overrides(config, [f"searcher.{name}={text}"]).searcher_options[name] == new, name
 

@@ -19,6 +19,7 @@ import harness.runner as runner
 from benchmarks.errors import NashError
 from harness.cli import main
 from harness.config import resolve_config
+from harness.run_lock import run_status
 from harness.runner import run_search
 
 TIMING = {"epoch_seconds", "peak_mem_mb"}
@@ -117,6 +118,7 @@ def test_sigkill_mid_epoch_then_resume_equals_an_uninterrupted_run(tmp_path, cap
     process.send_signal(signal.SIGKILL)  # the second epoch has just begun
     assert process.wait() == -signal.SIGKILL
     assert json.loads((run_dir / "run.json").read_text())["status"] == "running"  # as a kill leaves it
+    assert run_status(run_dir, "running") == "interrupted"  # its lock file is left, held by no one
     assert torch.load(run_dir / "checkpoint.pt", weights_only=False)["epoch"] < 3
 
     capsys.readouterr()
@@ -237,3 +239,19 @@ def test_resume_with_eigenvalue_and_ranking_equals_an_uninterrupted_run(monkeypa
     ranking = pd.read_parquet(run_dir / "ranking.parquet")
     expected = pd.read_parquet(full.run_dir / "ranking.parquet")
     pd.testing.assert_frame_equal(ranking.reset_index(drop=True), expected.reset_index(drop=True), check_exact=True)
+
+
+def test_a_finished_run_from_before_the_train_and_data_fields_were_added_still_matches():
+    """run.json files written before lr_warmup_epochs, arch_grad_clip and the ImageNet fractions existed."""
+    from harness.search_checkpoint import config_identity
+
+    config = tiny_config("gdas")
+    old = config.to_dict()
+    added = {
+        "train": ("lr_warmup_epochs", "arch_grad_clip"),
+        "data": ("imagenet_weight_fraction", "imagenet_arch_fraction"),
+    }
+    for section, names in added.items():
+        for name in names:
+            del old[section][name]
+    assert config_identity(old) == config_identity(config)

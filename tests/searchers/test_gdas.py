@@ -1,7 +1,10 @@
+import pytest
 import torch
 import torch.nn.functional as F
 
+from benchmarks.errors import NashError
 from benchmarks.nb201.arch import OPS
+from searchers.base import TrainConfig
 from searchers.gdas import Gdas, GdasOptions, linear_tau
 from searchers.mixing import gumbel_softmax_hard, sample_gumbel
 from tests.searchers.conftest import count_op_calls
@@ -10,18 +13,22 @@ from tests.searchers.conftest import count_op_calls
 def test_gdas_computes_exactly_one_op_per_edge_per_forward(space, tiny_supernet, batches, train_config):
     gdas = Gdas(space, tiny_supernet, train_config, GdasOptions())
     calls = count_op_calls(tiny_supernet)
+    forwards = []
+
+    def check_forward(_module, args, _output):
+        mixer = args[1]
+        for (cell, edge, op), n in calls.items():
+            assert n == (1 if op == mixer.index[edge] else 0), (cell, edge, op, n)
+            calls[(cell, edge, op)] = 0
+        forwards.append(tuple(mixer.index))
+
+    tiny_supernet.register_forward_hook(check_forward)
     gdas.new_epoch(0, 4)
     torch.manual_seed(3)
     for _ in range(3):
-        for key in calls:
-            calls[key] = 0
         gdas.step(*batches)
-        per_edge: dict[tuple[int, int], list[int]] = {}
-        for (cell, edge, _op), n in calls.items():
-            per_edge.setdefault((cell, edge), []).append(n)
-        for counts in per_edge.values():
-            # weight step + arch step, both on the same sampled op
-            assert sorted(counts) == [0] * (len(OPS) - 1) + [2]
+    assert len(forwards) == 6  # a weight forward and an arch forward per step
+    assert any(forwards[i] != forwards[i + 1] for i in (0, 2, 4))  # each step draws its own sample
 
 
 def test_hard_sample_is_one_hot_with_straight_through_gradient():
@@ -61,33 +68,78 @@ def test_arch_step_updates_alpha(space, tiny_supernet, batches, train_config):
     assert torch.isfinite(gdas.alpha).all()
 
 
-def test_weight_step_comes_first_and_the_arch_step_reuses_its_sample(space, tiny_supernet, batches, train_config):
+@pytest.mark.parametrize("sample_per_step", [True, False])
+def test_weight_step_comes_first_then_the_arch_step_on_its_own_or_the_same_sample(
+    space, tiny_supernet, batches, train_config, sample_per_step
+):
     import copy
 
     from searchers.mixing import SingleOpMixer
 
     train_batch, val_batch = batches
     reference_net = copy.deepcopy(tiny_supernet)
-    gdas = Gdas(space, tiny_supernet, train_config, GdasOptions())
+    options = GdasOptions(sample_per_step=sample_per_step)
+    gdas = Gdas(space, tiny_supernet, train_config, options)
     alpha0 = gdas.alpha.detach().clone()
     gdas.new_epoch(0, 4)
     torch.manual_seed(7)
     gdas.step(train_batch, val_batch)
 
-    # Replay by hand: same noise, weight step on the train batch, then the arch step on the
-    # val batch through the *updated* weights with the same sampled ops.
+    # Replay by hand: the weight step on the train batch with its sample (graph to α: the clip counts
+    # α's gradient), then the arch step on the val batch through the *updated* weights, with a fresh
+    # sample (reference) or the same one (sample_per_step=false).
     torch.manual_seed(7)
-    gumbel = sample_gumbel(alpha0.shape, alpha0.device)
+    weight_noise = sample_gumbel(alpha0.shape, alpha0.device)
+    arch_noise = sample_gumbel(alpha0.shape, alpha0.device) if sample_per_step else weight_noise
     alpha = torch.nn.Parameter(alpha0.clone())
-    reference = Gdas(space, reference_net, train_config, GdasOptions())
+    reference = Gdas(space, reference_net, train_config, options)
     reference.alpha = alpha
     reference.arch_optimizer = torch.optim.Adam([alpha], lr=3e-4, betas=(0.5, 0.999), weight_decay=1e-3)
     reference.new_epoch(0, 4)
-    hard, index = gumbel_softmax_hard(alpha.detach(), 10.0, gumbel)
-    reference.weight_step(train_batch, SingleOpMixer(hard, index.tolist()))
-    hard, _ = gumbel_softmax_hard(alpha, 10.0, gumbel)
-    reference.arch_step(val_batch, SingleOpMixer(hard, index.tolist()))
+    hard, index = gumbel_softmax_hard(alpha, 10.0, weight_noise)
+    reference.weight_step(train_batch, SingleOpMixer(hard, index.tolist(), unselected=True))
+    hard, index = gumbel_softmax_hard(alpha, 10.0, arch_noise)
+    reference.arch_step(val_batch, SingleOpMixer(hard, index.tolist(), unselected=True))
 
     torch.testing.assert_close(gdas.alpha.detach(), alpha.detach())
     for mine, theirs in zip(tiny_supernet.parameters(), reference_net.parameters(), strict=True):
         torch.testing.assert_close(mine, theirs)
+
+
+def test_unselected_hard_weights_leave_the_forward_and_reach_every_alpha(space, tiny_supernet, batches):
+    """The reference term: value 0, so the output is unchanged; its gradient reaches each op's α directly."""
+    from searchers.mixing import SingleOpMixer
+
+    x, y = batches[0]
+    torch.manual_seed(0)
+    alpha = torch.randn(6, len(OPS), requires_grad=True)
+    noise = sample_gumbel(alpha.shape, alpha.device)
+    outputs, grads = [], []
+    for unselected in (False, True):
+        hard, index = gumbel_softmax_hard(alpha, 1.0, noise)
+        logits = tiny_supernet(x, SingleOpMixer(hard, index.tolist(), unselected))
+        outputs.append(logits)
+        grads.append(torch.autograd.grad(F.cross_entropy(logits, y), alpha)[0])
+    torch.testing.assert_close(outputs[0], outputs[1], rtol=0, atol=0)
+    assert not torch.allclose(grads[0], grads[1])
+
+
+@pytest.mark.parametrize("space_name, expected", [("nb201", True), ("s2", False)])
+def test_the_unselected_term_defaults_to_the_reference_of_each_space(space_name, expected):
+    from benchmarks.spaces import get_space
+
+    space = get_space(space_name)
+    network = torch.nn.Linear(1, 1)  # the switch is resolved at construction; no forward here
+    assert Gdas(space, network, TrainConfig(), GdasOptions()).unselected is expected
+    assert (
+        Gdas(space, network, TrainConfig(), GdasOptions(unselected_hard_weights=not expected)).unselected
+        is not expected
+    )
+
+
+@pytest.mark.parametrize(
+    "field, value", [("sample_per_step", "yes"), ("clip_includes_arch", 1), ("unselected_hard_weights", "auto")]
+)
+def test_switches_of_the_wrong_type_are_refused(field, value):
+    with pytest.raises(NashError, match=field):
+        GdasOptions(**{field: value})

@@ -92,7 +92,7 @@ def test_k3_arch_gradient_is_the_mean_and_weight_gradient_the_sum_of_three_sampl
     for g in noise[:3]:
         alpha = alpha0.clone().requires_grad_(True)
         hard, index = gumbel_softmax_hard(alpha, tau, g)
-        loss = F.cross_entropy(network0(x_val, SingleOpMixer(hard, index.tolist())), y_val)
+        loss = F.cross_entropy(network0(x_val, SingleOpMixer(hard, index.tolist(), unselected=True)), y_val)
         grads.append(torch.autograd.grad(loss, alpha)[0])
     torch.testing.assert_close(rome.alpha.grad, torch.stack(grads).mean(dim=0))
     assert not torch.allclose(rome.alpha.grad, torch.stack(grads).sum(dim=0))
@@ -103,7 +103,7 @@ def test_k3_arch_gradient_is_the_mean_and_weight_gradient_the_sum_of_three_sampl
     summed = [None] * len(params)
     for g in noise[3:]:
         hard, index = gumbel_softmax_hard(alpha1, tau, g)
-        loss = F.cross_entropy(network0(x_train, SingleOpMixer(hard, index.tolist())), y_train)
+        loss = F.cross_entropy(network0(x_train, SingleOpMixer(hard, index.tolist(), unselected=True)), y_train)
         for i, grad in enumerate(torch.autograd.grad(loss, params, allow_unused=True)):
             if grad is not None:
                 summed[i] = grad if summed[i] is None else summed[i] + grad

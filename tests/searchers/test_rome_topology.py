@@ -117,13 +117,19 @@ def test_genotype_keeps_the_two_most_likely_edges_with_their_argmax_op():
     assert rome.genotype() == ((0, "nor_conv_1x1"), (1, "avg_pool_3x3"), (2, "skip_connect"), (4, "avg_pool_3x3"))
 
 
-def test_topology_without_accumulation_keeps_gdas_order_on_one_sample(batches):
-    rome = make_rome(k=1, accumulate_weights=False, accumulate_arch=False)
+@pytest.mark.parametrize("sample_per_step", [True, False])
+def test_topology_without_accumulation_keeps_gdas_order_and_sampling(batches, sample_per_step):
+    rome = make_rome(k=1, accumulate_weights=False, accumulate_arch=False, sample_per_step=sample_per_step)
     forwards = []
     rome.network.register_forward_hook(lambda _m, args, _o: forwards.append((args[1].kept, tuple(args[1].index))))
     rome.new_epoch(0, 2)
-    rome.step(*batches)
-    assert len(forwards) == 2 and forwards[0] == forwards[1]  # weight step, then arch step on the same sample
+    torch.manual_seed(0)
+    for _ in range(3):
+        rome.step(*batches)
+    assert len(forwards) == 6  # per step: weight step, then arch step
+    # GDAS's sampling: its own sample per step (the reference), or one sample for both (the switch).
+    shared = [forwards[i] == forwards[i + 1] for i in (0, 2, 4)]
+    assert all(shared) if not sample_per_step else not all(shared)
 
 
 def test_state_dict_round_trip_restores_beta(batches):
