@@ -193,3 +193,19 @@ def test_a_damaged_ranking_file_on_resume_is_one_line(tmp_path):
     with pytest.raises(NashError, match=r"cannot read .*ranking.parquet .*mv .*resume again") as caught:
         SupernetRanking(get_benchmark("nb201-cifar10"), default_oracle(), 50, path, start_epoch=1)
     assert "\n" not in str(caught.value) and path.exists()
+
+
+@pytest.mark.parametrize(
+    "content", ['{"kind": [1], "status": {"a": 1}}', '{"status": 3}', '{"kind": null}', "[1]", '{"status": "do']
+)
+def test_status_of_a_results_folder_shows_an_odd_run_json_as_damaged(nash, done_run, tmp_path, content):
+    """`nash status` outside a sweep: the odd run is one row saying so, the others are listed as usual."""
+    runs = tmp_path / "runs"
+    shutil.copytree(done_run, runs / RUN_ID)
+    (runs / "odd").mkdir()
+    (runs / "odd" / "run.json").write_text(content)
+    outcome = nash("status", runs)
+    assert outcome.code == 0 and outcome.err == "", outcome.err
+    rows = {line.split()[0]: line for line in outcome.out.splitlines()[1:-1]}
+    assert "damaged" in rows["odd"] and "cannot read run.json" in rows["odd"]
+    assert " done " in rows[RUN_ID] and outcome.out.splitlines()[-1] == "2 runs: 1 done, 1 damaged"
