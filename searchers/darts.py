@@ -35,7 +35,11 @@ class DartsSecondOrderOptions(DartsOptions):
 
 
 class Darts(BilevelSearcher):
-    """∇_α L_val on the val batch (at θ, or at θ' when unrolled), then SGD on θ with the train batch."""
+    """∇_α L_val on the val batch (at θ, or at θ' when unrolled), then SGD on θ with the train batch.
+
+    The arch step mixes edges with `relaxed_mixer()` (softmax(α), with a graph to α), the weight step
+    with `weight_mixer()`; variants (SDARTS, DARTS-) change one or both.
+    """
 
     name = "darts"
     options_type = DartsOptions
@@ -44,13 +48,15 @@ class Darts(BilevelSearcher):
         if self.options.unrolled:
             val_loss, val_correct = self.unrolled_arch_step(train_batch, val_batch)
         else:
-            val_loss, val_correct = self.arch_step(val_batch, SoftmaxMixer(F.softmax(self.alpha, dim=-1)))
-        # The weight step treats α as a constant: no graph through the softmax.
-        weights = F.softmax(self.alpha.detach(), dim=-1)
-        train_loss, train_correct = self.weight_step(train_batch, SoftmaxMixer(weights))
+            val_loss, val_correct = self.arch_step(val_batch, self.relaxed_mixer())
+        train_loss, train_correct = self.weight_step(train_batch, self.weight_mixer())
         return StepStats(
             train_loss, train_correct, train_batch[1].shape[0], val_loss, val_correct, val_batch[1].shape[0]
         )
+
+    def weight_mixer(self):
+        """The weight step's edges: softmax(α) taken as a constant (no graph to α). SDARTS perturbs it."""
+        return SoftmaxMixer(F.softmax(self.alpha.detach(), dim=-1))
 
     def unrolled_arch_step(self, train_batch: Batch, val_batch: Batch):
         """Adam on the second-order gradient; the virtual step uses the train batch the weight step will use."""
@@ -62,7 +68,7 @@ class Darts(BilevelSearcher):
 
         def loss_on(batch: Batch):
             def loss_fn():
-                logits = run_forward(self.network, batch[0], SoftmaxMixer(F.softmax(self.alpha, dim=-1)), mode)
+                logits = run_forward(self.network, batch[0], self.relaxed_mixer(), mode)
                 return logits, F.cross_entropy(logits, batch[1])
 
             return loss_fn
