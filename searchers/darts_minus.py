@@ -84,7 +84,10 @@ class DartsMinus(Darts):
     def __init__(self, space, network, train, options: DartsMinusOptions) -> None:
         super().__init__(space, network, train, options)
         edges = stride_two_edges(network, space)
-        self.reducers = {ops: reducer for (ops, _c), reducer in zip(edges, network.auxiliary_skips, strict=True)}
+        skips = getattr(network, "auxiliary_skips", None)
+        if edges and skips is None:
+            raise ValueError("darts-minus needs the supernet of DartsMinus.build_supernet (its stride-2 skips)")
+        self.reducers = {ops: reducer for (ops, _c), reducer in zip(edges, skips or (), strict=True)}
         self.beta = options.beta
 
     def new_epoch(self, epoch: int, total: int) -> None:
