@@ -139,11 +139,8 @@ def test_the_documented_example_installs_and_runs_like_a_builtin(tmp_path):
     sweep = nash("sweep", "--searchers", "darts-tau", "--benchmarks", "nb201-cifar10", "--seeds", "1", *TINY,
                  "--out", "sweep", "--no-progress")  # fmt: skip
     assert sweep.returncode == 0, sweep.stdout + sweep.stderr
-    for seed in (0, 1):
-        facts = json.loads(
-            (tmp_path / "sweep" / f"nb201-cifar10__darts-tau__quick__seed{seed}" / "run.json").read_text()
-        )
-        assert facts["status"] == "done"
+    run_file = tmp_path / "sweep" / "nb201-cifar10__darts-tau__quick__seed1" / "run.json"
+    assert json.loads(run_file.read_text())["status"] == "done"
 
     broken = nash("search", "--benchmark", "nb201-cifar10", "--searcher", "broken", "--out", "runs")
     assert broken.returncode == 2
