@@ -19,6 +19,8 @@ def list_benchmarks(_args) -> int:
 def list_searchers(_args) -> int:
     from searchers.catalog import searcher_descriptions
 
-    for name, description in searcher_descriptions().items():
-        print(f"{name:8s} {description}")
+    described = searcher_descriptions()
+    width = max(map(len, described))
+    for name, description in described.items():
+        print(f"{name:{width}s} {description}")
     return 0
