@@ -4,8 +4,8 @@
 classes: importing a searcher imports torch (seconds of CPU). The built-in searchers are named
 here with the module that defines them (`searchers.registry` imports them and a test checks the
 two agree). Plug-ins are found through the `nash.searchers` entry-point group, read from package
-metadata without loading them: a plug-in is listed by its entry point and package, and imported
-only when a run uses it.
+metadata without loading them; `nash searchers` imports them (and torch) only when some are
+installed, to check each against the contract.
 """
 
 from __future__ import annotations
