@@ -137,7 +137,9 @@ def test_sigkill_mid_epoch_then_resume_equals_an_uninterrupted_run(tmp_path, cap
     capsys.readouterr()
     assert main([*args, "--out", str(tmp_path / "killed"), "--resume"]) == 0
     assert "resumed from epoch" in capsys.readouterr().err
-    expected = pd.read_parquet(tmp_path / "full" / run_dir.name / "epochs.parquet").drop(columns=[*TIMING], errors="ignore")
+    expected = pd.read_parquet(tmp_path / "full" / run_dir.name / "epochs.parquet").drop(
+        columns=[*TIMING], errors="ignore"
+    )
     got = pd.read_parquet(run_dir / "epochs.parquet").drop(columns=[*TIMING], errors="ignore")
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
     facts = json.loads((run_dir / "run.json").read_text())
