@@ -209,3 +209,21 @@ def test_status_of_a_results_folder_shows_an_odd_run_json_as_damaged(nash, done_
     rows = {line.split()[0]: line for line in outcome.out.splitlines()[1:-1]}
     assert "damaged" in rows["odd"] and "cannot read run.json" in rows["odd"]
     assert " done " in rows[RUN_ID] and outcome.out.splitlines()[-1] == "2 runs: 1 done, 1 damaged"
+
+
+def test_a_kept_searcher_state_never_runs_code_and_a_damaged_one_is_one_line(tmp_path):
+    """DARTS-ADA's roll-back reads `epoch_states/epoch_NNNN.pt` as checkpoints are read."""
+    from benchmarks.errors import NashError
+    from harness.epoch_states import EpochStates
+
+    states = EpochStates(tmp_path, torch.device("cpu"))
+    states.save(1, {"alpha": torch.ones(2), "tau": 3.0, "arch_grads": [torch.zeros(2), None]})
+    assert states.load(1)["arch_grads"][1] is None
+    marker = tmp_path / "code-ran"
+    torch.save({"alpha": torch.ones(2), "trap": RunsCode(marker)}, states.path(2))
+    with pytest.raises(NashError, match=r"refused to load .*epoch_0002.pt: its pickle imports posix") as refused:
+        states.load(2)
+    assert not marker.exists() and "\n" not in str(refused.value) and "--overwrite" in str(refused.value)
+    states.path(3).write_bytes(states.path(1).read_bytes()[:50])
+    with pytest.raises(NashError, match=r"epoch_0003.pt is truncated or corrupt .*roll-back to epoch 3"):
+        states.load(3)
