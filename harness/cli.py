@@ -214,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
         # The reader went away (`nash benchmarks | head`): stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 141
+    except OSError as err:  # a file system refusal no check foresaw (a 300-character --out, a vanished folder)
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"nash: error: {where}{err.strerror or err}; check the path and its permissions", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 from benchmarks.errors import NashError
@@ -61,11 +62,26 @@ def profile_command(args) -> int:
         raise NashError("--searchers names no searcher; give a comma-separated list, e.g. darts,gdas")
     for name in names:
         get_searcher(name)  # an unknown name fails before anything runs
-    if args.json_file and not Path(args.json_file).parent.is_dir():
-        raise NashError(f"--json {args.json_file}: folder {Path(args.json_file).parent} does not exist")
+    if args.json_file:
+        _check_writable(Path(args.json_file))  # before minutes of profiling, not after
     report = profile_searchers(spec, names, resolve_profile_device(args.device))
     text = json.dumps(report, indent=2)
     if args.json_file:
-        Path(args.json_file).write_text(text + "\n")
+        from harness.store import atomic_write
+
+        atomic_write(Path(args.json_file), lambda handle: handle.write((text + "\n").encode()))
     print(text if args.format == "json" else format_report(report))
     return 0
+
+
+def _check_writable(path: Path) -> None:
+    """A file can be created beside `path` (and removed again); else the one-line NashError."""
+    if not path.parent.is_dir():
+        raise NashError(f"--json {path}: folder {path.parent} does not exist")
+    if path.is_dir():
+        raise NashError(f"--json {path} is a folder; name a file")
+    try:
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"):
+            pass
+    except OSError as err:
+        raise NashError(f"--json {path}: cannot write in {path.parent} ({err.strerror}); choose another file") from None

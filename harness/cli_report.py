@@ -7,6 +7,7 @@ nash report runs/ --out report/ --collapse-measure param_free --collapse-thresho
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 
@@ -46,13 +47,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from reports.build import ReportOptions, write_report
+    from harness.report_output import write_report_staged
+    from reports.build import ReportOptions
     from reports.collapse import CollapseRule
 
     rule = CollapseRule(args.collapse_measure, args.collapse_threshold, args.nb201_collapse_threshold)
-    report = write_report(args.runs, args.out, ReportOptions(rule=rule, published=args.published))
+    report = write_report_staged(args.runs, args.out, ReportOptions(rule=rule, published=args.published))
     print(f"report of {report.runs} search runs: {len(report.tables)} tables, {len(report.plots)} plots")
     for note in report.notes:
         print(f"  {note}")
-    print(f"open {report.folder / 'index.html'} (or index.md)")
+    print(f"open {Path(args.out) / 'index.html'} (or index.md)")
     return 0

@@ -107,7 +107,7 @@ def request_from_args(args: argparse.Namespace):
     return SweepRequest(
         searchers=searchers,
         benchmarks=benchmarks,
-        seeds=parse_seeds(args.seeds or (preset.seeds if preset else "0")),
+        seeds=parse_seeds(args.seeds if args.seeds is not None else (preset.seeds if preset else "0")),
         profile=args.profile or (preset.profile if preset else "quick"),
         epochs=args.epochs,
         overrides=config_overrides(args),

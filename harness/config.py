@@ -11,6 +11,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from benchmarks.datasets.catalog import find_in_root, get_dataset, missing_dataset_message
 from benchmarks.errors import NashError
 from benchmarks.registry import get_benchmark, get_profile
+from harness.config_checks import check_field, check_seed
 from searchers.base import TrainConfig
 from searchers.precision import PRECISIONS
 from searchers.registry import get_searcher
@@ -154,6 +155,7 @@ def set_field(config: RunConfig, section: str, name: str, value: Any, where: str
             valid = ", ".join(config.searcher_options) or "none"
             raise NashError(f"{where}: {config.searcher} has no option {name!r}; valid: {valid}")
         typed = _typed(where, get_type_hints(searcher_cls.options_type)[name], value)
+        check_field(section, name, typed, where)
         options = {**config.searcher_options, name: typed}
         # Validate before anything runs: the options themselves, then against the benchmark's space.
         searcher_cls.validate_for_space(get_benchmark(config.benchmark).space, searcher_cls.options_type(**options))
@@ -163,6 +165,7 @@ def set_field(config: RunConfig, section: str, name: str, value: Any, where: str
     if name not in valid:
         raise NashError(f"{where}: unknown field {name!r} of {section}; valid: {', '.join(valid)}")
     typed = _typed(where, get_type_hints(type(current))[name], value)
+    check_field(section, name, typed, where)
     return dataclasses.replace(config, **{section: dataclasses.replace(current, **{name: typed})})
 
 
@@ -259,8 +262,7 @@ def resolve_config(
             f"searcher {searcher!r} cannot search the {bench.space} space of {benchmark}; "
             f"it runs on: {', '.join(searcher_cls.spaces)}"
         )
-    if seed < 0:
-        raise NashError(f"--seed must be a non-negative integer, got {seed}")
+    check_seed(seed)
     n_epochs = prof.epochs_for(searcher) if epochs is None else epochs
     if n_epochs < 1:
         raise NashError(f"--epochs must be at least 1, got {n_epochs}")

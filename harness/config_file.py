@@ -40,6 +40,10 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         raise NashError(f"cannot read config file {path}: {err.strerror}") from None
     except tomllib.TOMLDecodeError as err:
         raise NashError(f"config file {path} is not valid TOML: {err}") from None
+    except UnicodeDecodeError as err:  # TOML is UTF-8 by definition
+        raise NashError(f"config file {path} is not UTF-8 text (byte {err.start}); save it as UTF-8") from None
+    except RecursionError:
+        raise NashError(f"config file {path} nests its values too deeply to be a config file") from None
 
 
 def apply_config_file(config: RunConfig, path: str | Path) -> RunConfig:

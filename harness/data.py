@@ -9,7 +9,7 @@ from benchmarks.datasets.cifar10 import load_cifar10
 from benchmarks.datasets.cifar100 import cifar100_test_halves
 from benchmarks.datasets.imagenet import imagenet_search_sets
 from benchmarks.datasets.imagenet16 import imagenet16_test_halves
-from benchmarks.datasets.images import ImageSet
+from benchmarks.datasets.images import ImageSet, require_classes
 from benchmarks.datasets.loader import PairedBatches
 from benchmarks.datasets.split import nb201_search_split, subsample
 from benchmarks.errors import NashError
@@ -24,6 +24,16 @@ def _subsample(images: ImageSet, per_class: int | None, seed: int) -> ImageSet:
 
 
 def load_search_sets(config: RunConfig) -> tuple[ImageSet, ImageSet]:
+    """(weight set, arch set), each covering every class of the benchmark (else a one-line NashError)."""
+    benchmark = get_benchmark(config.benchmark)
+    weight, arch = _search_sets(config)
+    where = "the embedded CIFAR-10 subset" if config.data.source == "embedded" else config.data.source
+    for images, half in ((weight, "weight"), (arch, "architecture")):
+        require_classes(images.labels, benchmark.num_classes, f"the {half} half of the search data from {where}")
+    return weight, arch
+
+
+def _search_sets(config: RunConfig) -> tuple[ImageSet, ImageSet]:
     """(weight set, arch set) by the benchmark's `search_split` (BENCHMARKS.md §1–2).
 
     train_halves (CIFAR-10 / CIFAR-100 / SVHN): the train set, subsampled to `train_per_class`, cut in

@@ -3,7 +3,8 @@
 `<run>/epoch_states/epoch_NNNN.pt` holds `searcher.state_dict()` after epoch NNNN of the current
 trajectory, written (atomically) when `searcher.keeps_state(epoch)` says so. A roll-back to epoch
 e drops the files after e; a finished run, or a run started again from epoch 0, drops them all.
-They are loaded with `weights_only=True`: a searcher's state holds tensors and plain Python values.
+They are loaded with `weights_only=True` (`harness.checkpoint.read_checkpoint`): a searcher's state holds
+tensors and plain Python values, and a file asking for more, or a damaged one, is a one-line NashError.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 
 import torch
 
+from benchmarks.errors import NashError
+from harness.checkpoint import CheckpointUnreadable, read_checkpoint
 from harness.store import atomic_write
 
 STATES_DIR = "epoch_states"
@@ -41,7 +44,15 @@ class EpochStates:
         path = self.path(epoch)
         if not path.exists():
             raise KeyError(f"no kept searcher state of epoch {epoch} ({path}); the searcher did not ask to keep it")
-        return torch.load(path, map_location=self.device, weights_only=True)
+        # Read as checkpoints are (harness.checkpoint): nothing in the file runs; foreign or damaged is one line.
+        keep_hint = (
+            f"the roll-back to epoch {epoch} needs it, so this run cannot go on: keep its folder for inspection and "
+            "run again into another --out, or start over with --overwrite"
+        )
+        try:
+            return read_checkpoint(path, self.device, keep_hint)
+        except CheckpointUnreadable as err:
+            raise NashError(f"kept searcher state {path} is truncated or corrupt ({err}); {keep_hint}") from None
 
     def discard_after(self, epoch: int) -> None:
         """Drop the states of epochs after `epoch` (a roll-back to it made them another trajectory)."""

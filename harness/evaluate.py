@@ -21,10 +21,13 @@ from torch import nn
 from benchmarks.darts.complexity import count_macs, count_params
 from benchmarks.darts.eval_network import EvalNetwork, build_eval_network
 from benchmarks.darts.genotype import Genotype, parse_genotype
-from benchmarks.errors import NashError
+from benchmarks.datasets.images import require_classes
+from benchmarks.errors import NashError, error_reason
 from benchmarks.registry import get_benchmark, get_profile
 from harness.checkpoint import CHECKPOINT_FILE, load_checkpoint, rng_states, save_checkpoint, set_rng_states
 from harness.config import resolve_data_source
+from harness.config_checks import check_seed
+from harness.divergence import DivergenceWatch
 from harness.environment import (
     PeakMemory,
     device_name,
@@ -39,7 +42,11 @@ from harness.interrupt import raise_if_stop_requested
 from harness.run_lock import run_lock
 from harness.store import EPOCHS_FILE, RUN_FILE, prepare_run_dir, read_json, write_epochs, write_json
 
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = 2  # 2: the NumPy RNG state as a tensor (harness.checkpoint); 1 is still read
+_CHECKPOINT_FIELDS = {
+    "format": int, "epoch": int, "genotype": str, "protocol": dict, "seed": int, "model": dict, "optimizer": dict,
+    "train_batches": dict, "rng": dict, "rows": list,
+}  # fmt: skip
 
 
 @dataclass
@@ -79,8 +86,7 @@ def evaluate_genotype(
     if isinstance(genotype, str):
         genotype = parse_genotype(genotype)
     check_genotype_ops(bench, genotype)
-    if seed < 0:
-        raise NashError(f"--seed must be a non-negative integer, got {seed}")
+    check_seed(seed)
     overrides = {**(protocol_overrides or {}), **({} if epochs is None else {"epochs": epochs})}
     protocol = EvalProtocol.from_profile(prof.evaluation, **overrides)
     torch_device = resolve_device(device)
@@ -89,6 +95,8 @@ def evaluate_genotype(
     train_set, test_set = load_eval_sets(
         bench.dataset, source, protocol.train_per_class, protocol.test_per_class, protocol.resolution
     )
+    for images, split in ((train_set, "train"), (test_set, "test")):
+        require_classes(images.labels, bench.num_classes, f"the {split} images of {bench.dataset} at {source}")
     run_id = eval_run_id(benchmark, profile, seed, genotype)
     with run_lock(Path(out) / run_id):  # one process per run: a second one is refused
         return _evaluate_locked(
@@ -153,8 +161,8 @@ def _evaluate_locked(
 def _prepare_dir(out: Path, run_id: str, resume: bool, overwrite: bool) -> Path:
     run_dir = out / run_id
     checkpoint = run_dir / CHECKPOINT_FILE
-    finished = (run_dir / RUN_FILE).exists() and read_json(run_dir / RUN_FILE).get("status") == "done"
-    if finished and not overwrite:
+    finished = not overwrite and (run_dir / RUN_FILE).exists() and read_json(run_dir / RUN_FILE).get("status") == "done"
+    if finished:
         raise NashError(f"{run_dir} already holds a finished evaluation; pass --overwrite to train it again")
     if resume and not overwrite:
         if not checkpoint.exists():
@@ -199,7 +207,9 @@ def _train(bench, genotype, protocol, seed, device, train_set, test_set, run_dir
         lr, drop_prob = protocol.lr_at(epoch), protocol.drop_path_at(epoch)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        train_loss, train_acc = _train_epoch(network, optimizer, criterion, train_batches, protocol, drop_prob)
+        watch = DivergenceWatch(device)
+        train_loss, train_acc = _train_epoch(network, optimizer, criterion, train_batches, protocol, drop_prob, watch)
+        watch.check("the evaluation", epoch, "lower the protocol's learning rate and start again with --overwrite")
         test_loss, test_acc = _test(network, test_batches)
         row = {
             "run_id": facts["run_id"],
@@ -248,22 +258,33 @@ def _train(bench, genotype, protocol, seed, device, train_set, test_set, run_dir
 
 
 def _restore(path, device, facts, network, optimizer, train_batches) -> tuple[int, list[dict[str, Any]]]:
-    state = load_checkpoint(path, device)
+    state = load_checkpoint(path, device, _CHECKPOINT_FIELDS)
+    if state["format"] not in (1, CHECKPOINT_FORMAT) or not 0 < state["epoch"] == len(state["rows"]):
+        raise NashError(
+            f"{path} is not a checkpoint this version of nash reads (format {state['format']}, epoch "
+            f"{state['epoch']}); resume with the version that wrote it, or pass --overwrite"
+        )
     for key in ("genotype", "protocol", "seed"):
         if state.get(key) != facts[key]:
             raise NashError(
                 f"checkpoint {path} was written for another {key} ({state.get(key)!r}); "
                 "resume with the same settings, or pass --overwrite to start over"
             )
-    network.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
-    train_batches.load_state_dict(state["train_batches"])
-    set_rng_states(state["rng"])
+    try:
+        network.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        train_batches.load_state_dict(state["train_batches"])
+        set_rng_states(state["rng"])
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as err:
+        raise NashError(
+            f"checkpoint {path} does not fit this evaluation ({error_reason(err)[:160]}); "
+            "pass --overwrite to start it over"
+        ) from None
     facts["resumed_from_epoch"] = int(state["epoch"])
     return int(state["epoch"]), list(state["rows"])
 
 
-def _train_epoch(network, optimizer, criterion, batches, protocol: EvalProtocol, drop_prob: float):
+def _train_epoch(network, optimizer, criterion, batches, protocol: EvalProtocol, drop_prob: float, watch):
     network.train()
     loss_sum = torch.zeros((), dtype=torch.float64, device=batches.device)
     correct = torch.zeros((), dtype=torch.int64, device=batches.device)
@@ -276,6 +297,7 @@ def _train_epoch(network, optimizer, criterion, batches, protocol: EvalProtocol,
         total.backward()
         nn.utils.clip_grad_norm_(network.parameters(), protocol.grad_clip)
         optimizer.step()
+        watch.observe(loss)
         loss_sum += loss.detach().double() * y.shape[0]
         correct += (logits.detach().argmax(1) == y).sum()
         count += int(y.shape[0])

@@ -26,6 +26,9 @@ def describe_run(run_dir: Path) -> dict[str, Any]:
         facts = json.loads((run_dir / RUN_FILE).read_text())
         if not isinstance(facts, dict):
             raise ValueError("not a JSON object")
+        odd = [key for key in ("kind", "status") if not isinstance(facts.get(key, ""), str)]
+        if odd:  # a row of this table shows them as text: another type is damage, not a status
+            raise ValueError(f"its {' and '.join(odd)} {'are' if len(odd) > 1 else 'is'} not text")
     except (OSError, ValueError) as err:
         return {"status": "damaged", "note": f"cannot read {RUN_FILE}: {err}"}
     status = run_status(run_dir, facts.get("status"))

@@ -13,12 +13,14 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from benchmarks.errors import NashError
+from benchmarks.errors import NashError, error_reason
 from benchmarks.nb201.oracle import Nb201Oracle, default_oracle
 from benchmarks.registry import Benchmark, get_benchmark
 from benchmarks.spaces import get_space
 from harness.config import RunConfig, check_published_setting
+from harness.config_checks import check_config
 from harness.data import load_search_batches
+from harness.divergence import DivergenceWatch, diverged_error
 from harness.environment import (
     PeakMemory,
     determinism,
@@ -68,6 +70,8 @@ def run_search(
     `resume=True` continues from the run's last good checkpoint, starts fresh when there is none,
     and returns the stored result without running anything when the run is already done.
     """
+    check_config(config)  # every value in range, the device available: refused before anything is written
+    resolve_device(config.device)
     benchmark = get_benchmark(config.benchmark)
     searcher_cls = get_searcher(config.searcher)
     check_published_setting(config)
@@ -88,7 +92,7 @@ def _run_search_locked(config, out: Path, benchmark, overwrite, progress, oracle
     if previous is not None and previous.get("status") == "done":
         if not (run_dir / EPOCHS_FILE).exists():
             raise NashError(f"{run_dir} is marked done but has no {EPOCHS_FILE}; pass --overwrite to run it again")
-        return RunResult(run_dir, pd.read_parquet(run_dir / EPOCHS_FILE).to_dict("records"), previous, True)
+        return RunResult(run_dir, _done_rows(run_dir), previous, True)
     if resume and not overwrite:
         ensure_writable(run_dir, Path(out))
     else:
@@ -163,7 +167,7 @@ def _previous_facts(run_dir: Path, config: RunConfig, overwrite: bool, resume: b
     if facts.get("status") == "done":
         if not resume:
             raise NashError(f"{run_dir} already holds a finished run; pass --overwrite or choose another --out")
-        if config_identity(facts.get("config", {})) != config_identity(config):
+        if not _same_config(facts.get("config"), config):
             raise NashError(f"{run_dir} holds a finished run of another config; pass --overwrite to replace it")
     elif not resume and has_checkpoint(run_dir):
         raise NashError(
@@ -171,6 +175,25 @@ def _previous_facts(run_dir: Path, config: RunConfig, overwrite: bool, resume: b
             "or --overwrite to start over"
         )
     return facts
+
+
+def _same_config(saved: Any, config: RunConfig) -> bool:
+    """Whether a run.json's `config` is this run's (a hand-edited one of another shape is not)."""
+    try:
+        return isinstance(saved, dict) and config_identity(saved) == config_identity(config)
+    except (AttributeError, TypeError):
+        return False
+
+
+def _done_rows(run_dir: Path) -> list[dict[str, Any]]:
+    """The rows of a finished run, or a one-line NashError when its epochs.parquet cannot be read."""
+    try:
+        return pd.read_parquet(run_dir / EPOCHS_FILE).to_dict("records")
+    except Exception as err:  # noqa: BLE001 - pyarrow raises many types for a damaged file
+        raise NashError(
+            f"{run_dir} is marked done but its {EPOCHS_FILE} is unreadable ({error_reason(err)[:120]}); its run.json "
+            "still holds the final result: copy it elsewhere, then pass --overwrite to run the search again"
+        ) from None
 
 
 class _SearchClock:
@@ -234,11 +257,12 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         epoch_start = time.perf_counter()
         searcher.new_epoch(epoch, total)
         network.train()
-        sums = _EpochSums(device)
-        for train_batch, val_batch in batches.epoch():
-            sums.add(searcher.step(train_batch, val_batch))
+        sums, watch = _EpochSums(device), DivergenceWatch(device)
+        for step, (train_batch, val_batch) in enumerate(batches.epoch()):
+            sums.add(_watched_step(searcher, train_batch, val_batch, watch, epoch, step, batches.steps_per_epoch))
             bar.update(1)
             raise_if_stop_requested()
+        watch.check("the search", epoch, _DIVERGED_ADVICE)  # before the epoch is recorded or checkpointed
         row = _epoch_row(config, epoch, searcher, sums, oracle, benchmark)
         row["epoch_seconds"] = time.perf_counter() - epoch_start
         row["peak_mem_mb"] = memory.peak_mb()
@@ -267,6 +291,28 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
     if searcher.run_facts():
         facts["searcher_facts"] = searcher.run_facts()
     return rows
+
+
+_DIVERGED_ADVICE = (
+    "lower train.lr or train.arch_lr (or clip with train.grad_clip) and start again with --overwrite "
+    "(or another --out, to keep this run's finished epochs)"
+)
+
+
+def _watched_step(searcher, train_batch, val_batch, watch: DivergenceWatch, epoch: int, step: int, steps: int):
+    """One search step; its loss sums and α go to the divergence watch (no sync). A step that fails
+    because earlier values were not finite (a Gumbel sample of NaN logits) is reported as divergence."""
+    try:
+        stats = searcher.step(train_batch, val_batch)
+    except (ArithmeticError, RuntimeError) as err:
+        bad_step = watch.first_bad_step()
+        if bad_step is None and not isinstance(err, FloatingPointError):
+            raise
+        raise diverged_error(
+            "the search", epoch, step if bad_step is None else bad_step, steps, _DIVERGED_ADVICE
+        ) from err
+    watch.observe(stats.train_loss_sum, stats.val_loss_sum, *searcher.arch_parameters())
+    return stats
 
 
 class _EpochSums:

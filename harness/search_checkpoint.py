@@ -8,6 +8,11 @@ leaves two complete checkpoints, or one. A damaged latest file (truncated by a d
 half-way) gives a warning, is removed, and the run resumes from the previous one; if neither is
 readable it starts over. Once a run is `done` both files are deleted (they hold the supernet and optimiser
 state, tens of MB on S0 per run), the results being in `run.json` and `epochs.parquet`.
+
+Reading runs no code from the file (`harness.checkpoint.read_checkpoint`). A complete file that is
+not a search checkpoint nash wrote (a pickle importing anything but tensors and plain types, a
+field of the wrong type, state that does not fit the searcher) is refused with one line and left in
+place: it is not damage a kill could cause, so it is neither removed nor silently skipped.
 """
 
 from __future__ import annotations
@@ -18,16 +23,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
-from benchmarks.errors import NashError
-from harness.checkpoint import CHECKPOINT_FILE, rng_states, set_rng_states
+from benchmarks.errors import NashError, error_reason
+from harness.checkpoint import (
+    CHECKPOINT_FILE,
+    CheckpointUnreadable,
+    check_fields,
+    read_checkpoint,
+    rng_states,
+    set_rng_states,
+)
 from harness.config import RunConfig
 from harness.store import atomic_write
 
 PREVIOUS_CHECKPOINT_FILE = "checkpoint.prev.pt"
-CHECKPOINT_FORMAT = 1
-_KEYS = ("format", "identity", "epoch", "rows", "searcher", "batches", "rng", "search_seconds")
+CHECKPOINT_FORMAT = 2  # 2: the NumPy RNG state as a tensor (harness.checkpoint); 1 is still read
+_FIELDS = {
+    "format": int, "identity": dict, "epoch": int, "rows": list, "searcher": dict, "batches": dict, "rng": dict,
+    "search_seconds": (int, float),
+}  # fmt: skip
 _ADDED_DEFAULTS = {
     "train": {"lr_warmup_epochs": 0, "arch_grad_clip": 0.0},
     "data": {"imagenet_weight_fraction": 0.1, "imagenet_arch_fraction": 0.1, "cutout": 0},
@@ -46,9 +62,14 @@ class SearchState:
 
     def restore(self, searcher, batches) -> None:
         """Load the searcher, the batches and the global RNGs exactly as they were after `epoch`."""
-        searcher.load_state_dict(self.payload["searcher"])
-        batches.load_state_dict(self.payload["batches"])
-        set_rng_states(self.payload["rng"])
+        try:
+            searcher.load_state_dict(self.payload["searcher"])
+            batches.load_state_dict(self.payload["batches"])
+            set_rng_states(self.payload["rng"])
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as err:
+            raise NashError(
+                f"checkpoint {self.path} does not fit this search ({error_reason(err)[:160]}); {_keep_hint(self.path)}"
+            ) from None
 
 
 def config_identity(config: RunConfig | dict[str, Any]) -> dict[str, Any]:
@@ -86,7 +107,7 @@ def save_search_checkpoint(
         "format": CHECKPOINT_FORMAT,
         "identity": config_identity(config),
         "epoch": len(rows),
-        "rows": rows,
+        "rows": [{k: v.item() if isinstance(v, np.generic) else v for k, v in row.items()} for row in rows],
         "searcher": searcher.state_dict(),
         "batches": batches.state_dict(),
         "rng": rng_states(),
@@ -111,7 +132,7 @@ def load_search_checkpoint(run_dir: Path, config: RunConfig, device: torch.devic
             continue
         try:
             payload = _read(path, device)
-        except _Damaged as err:
+        except CheckpointUnreadable as err:
             # Removed so the next save does not rotate it into checkpoint.prev.pt over a good one.
             path.unlink(missing_ok=True)
             print(
@@ -134,21 +155,26 @@ def remove_checkpoints(run_dir: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-class _Damaged(Exception):
-    pass
+def _keep_hint(path: Path) -> str:
+    """How to go on without a refused checkpoint, keeping the other one."""
+    other = PREVIOUS_CHECKPOINT_FILE if path.name == CHECKPOINT_FILE else None
+    then = f"--resume continues from {other}" if other and (path.parent / other).exists() else "the search starts over"
+    return f"move it aside (mv {path} {path}.refused), then {then}"
 
 
 def _read(path: Path, device: torch.device) -> dict[str, Any]:
-    try:
-        # weights_only=False: the payload holds Python/NumPy RNG states and row dicts; the file is one
-        # this program wrote into the run folder, not a downloaded one.
-        payload = torch.load(path, map_location=device, weights_only=False)
-    except Exception as err:  # noqa: BLE001 - any unpickling failure means the file is damaged
-        raise _Damaged(" ".join(f"{type(err).__name__}: {err}".split())[:160]) from None
-    if not isinstance(payload, dict) or any(key not in payload for key in _KEYS):
-        raise _Damaged("not a search checkpoint")
-    if payload["format"] != CHECKPOINT_FORMAT:
-        raise _Damaged(f"format {payload['format']}, this version reads {CHECKPOINT_FORMAT}")
+    payload = read_checkpoint(path, device, _keep_hint(path))
+    check_fields(path, payload, _FIELDS, _keep_hint(path))
+    if payload["format"] not in (1, CHECKPOINT_FORMAT):
+        raise NashError(
+            f"{path} has checkpoint format {payload['format']}, this version reads {CHECKPOINT_FORMAT}; "
+            f"{_keep_hint(path)}"
+        )
+    rows = payload["rows"]
+    if not 0 < payload["epoch"] == len(rows) or not all(isinstance(row, dict) for row in rows):
+        raise NashError(
+            f"{path} is not a checkpoint nash wrote: epoch {payload['epoch']} with {len(rows)} rows; {_keep_hint(path)}"
+        )
     return payload
 
 

@@ -14,10 +14,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.errors import NashError
+from benchmarks.errors import NashError, error_reason
 
 RUN_FILE = "run.json"
 EPOCHS_FILE = "epochs.parquet"
+_JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
 
 
 # Write failures the user fixes (free space, permissions) become one-line errors, not tracebacks.
@@ -45,11 +46,28 @@ def atomic_write(path: Path, write, *, keep_previous: Path | None = None) -> Non
     except BaseException as err:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-        if isinstance(err, OSError) and err.errno in _DISK_FULL:
+        # torch.save reports a failed write as a RuntimeError whose context is the OSError.
+        cause = _os_error_behind(err) if isinstance(err, Exception) else None  # a stop stays a stop
+        if cause is not None and cause.errno in _DISK_FULL:
             raise NashError(f"disk full while writing {path}; free space, then continue with --resume") from None
-        if isinstance(err, OSError) and err.errno in _NOT_ALLOWED:
-            raise NashError(f"cannot write {path}: {err.strerror}; fix the permissions or use another --out") from None
+        if cause is not None and cause.errno in _NOT_ALLOWED:
+            raise NashError(
+                f"cannot write {path}: {cause.strerror}; fix the permissions or use another --out"
+            ) from None
+        if isinstance(err, OSError):
+            raise NashError(f"cannot write {path}: {getattr(cause, 'strerror', None) or err}") from None
         raise
+
+
+def _os_error_behind(err: BaseException) -> OSError | None:
+    """`err` itself if it is an OSError with an errno, else the first such error it was raised from."""
+    for _ in range(8):  # the chain is short; the bound guards against a cycle
+        if isinstance(err, OSError) and err.errno is not None:
+            return err
+        err = err.__cause__ or err.__context__
+        if err is None:
+            return None
+    return None
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
@@ -64,11 +82,30 @@ def write_epochs(path: Path, rows: list[dict[str, Any]]) -> None:
     atomic_write(path, lambda handle: frame.to_parquet(handle, index=False))
 
 
-def read_json(path: Path) -> dict[str, Any]:
+def read_json(path: Path, advice: str | None = None) -> dict[str, Any]:
+    """The JSON object in `path`; unreadable, not JSON or not an object is a one-line NashError.
+
+    `advice` says how to go on without losing work (default: that of a run folder's run.json).
+    """
     try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise NashError(f"cannot read {path}: {err}; delete the run folder and run it again") from None
+        payload = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError) as err:  # JSONDecodeError, UnicodeDecodeError: ValueErrors
+        reason = error_reason(err)[:200]
+    else:
+        if isinstance(payload, dict):
+            return payload
+        reason = f"valid JSON but {_JSON_TYPES.get(type(payload), 'null')}, not an object"
+    raise NashError(f"cannot read {path} ({reason}); {advice or damaged_run_file_advice(path.parent)}")
+
+
+def damaged_run_file_advice(run_dir: Path) -> str:
+    """How to go on when a run's run.json is damaged, keeping what the folder holds."""
+    aside = f"move it aside (mv {run_dir / RUN_FILE} {run_dir / RUN_FILE}.damaged)"
+    if any(run_dir.glob("checkpoint*.pt")):
+        return f"the folder's checkpoint is intact: {aside} and run the same command with --resume to continue"
+    if (run_dir / EPOCHS_FILE).exists():
+        return f"to keep the finished epochs in {EPOCHS_FILE}, copy the folder elsewhere, then {aside} and run again"
+    return f"{aside} and run again (the folder holds no finished epochs)"
 
 
 def ensure_writable(run_dir: Path, out: Path) -> None:
@@ -87,7 +124,7 @@ def prepare_run_dir(out: Path, run_id: str, overwrite: bool) -> Path:
     run_dir = out / run_id
     ensure_writable(run_dir, out)
     run_file = run_dir / RUN_FILE
-    if run_file.exists() and not overwrite:
+    if not overwrite and run_file.exists():
         status = read_json(run_file).get("status")
         if status == "done":
             raise NashError(f"{run_dir} already holds a finished run; pass --overwrite or choose another --out")

@@ -25,7 +25,7 @@ import pandas as pd
 import torch
 from scipy.stats import kendalltau
 
-from benchmarks.errors import NashError
+from benchmarks.errors import NashError, error_reason
 from benchmarks.nb201.oracle import Nb201Oracle
 from benchmarks.profiles import Benchmark
 from harness.store import atomic_write
@@ -80,8 +80,14 @@ class SupernetRanking:
         self.path = path
         self.rows: list[dict[str, Any]] = []
         if start_epoch and path.exists():  # a resumed run keeps the rows of the epochs it does not redo
-            kept = pd.read_parquet(path)
-            self.rows = kept[kept["epoch"] < start_epoch].to_dict("records")
+            try:
+                kept = pd.read_parquet(path)
+                self.rows = kept[kept["epoch"] < start_epoch].to_dict("records")
+            except Exception as err:  # noqa: BLE001 - pyarrow raises many types for a damaged file
+                raise NashError(
+                    f"cannot read {path} ({error_reason(err)[:120]}); move it aside (mv {path} {path}.damaged) and "
+                    f"resume again: the new file starts at epoch {start_epoch} (supernet_kendall_tau keeps the rest)"
+                ) from None
         else:
             path.unlink(missing_ok=True)  # a fresh run: no rows of an overwritten one
 

@@ -30,6 +30,7 @@ def run_cell(spec: dict[str, Any], out: str, progress: bool = False) -> dict[str
     started = time.perf_counter()
     try:
         config = build_config(CellSpec.from_dict(spec))
+        _note_worker(Path(out), config.run_id)
         run_search(config, Path(out), progress=progress, resume=True)
     except NashError as err:
         return {"ok": False, "error": str(err), "seconds": time.perf_counter() - started, "user_error": True}
@@ -41,6 +42,14 @@ def run_cell(spec: dict[str, Any], out: str, progress: bool = False) -> dict[str
             "traceback": traceback.format_exc(),
         }
     return {"ok": True, "error": None, "seconds": time.perf_counter() - started}
+
+
+def _note_worker(out: Path, cell_id: str) -> None:
+    """Record this process in the cell's claim, so the claim is judged stale only once this process is gone."""
+    from harness.manifest import MANIFEST_FILE, Manifest
+
+    if (out / MANIFEST_FILE).exists():  # a cell run by hand, outside a sweep, has no claim to note
+        Manifest(out).note_worker(cell_id)
 
 
 def _die_with_parent() -> None:

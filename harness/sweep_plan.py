@@ -19,7 +19,9 @@ from typing import Any
 from benchmarks.errors import NashError
 from benchmarks.registry import get_benchmark
 from harness.config import RunConfig, apply_overrides, check_published_setting, resolve_config
+from harness.config_checks import SEED_LIMIT, check_config
 from harness.config_file import apply_config_values
+from harness.interrupt import raise_if_stop_requested
 from harness.sweep_presets import Preset, Variant, scaled_epochs
 from searchers.registry import get_searcher
 
@@ -77,19 +79,33 @@ class SweepRequest:
     deterministic: bool = False
 
 
+MAX_SEEDS = 1000  # per sweep; the manifest is rewritten whole at every claim, so it should stay small
+
+
 def parse_seeds(text: str) -> list[int]:
-    """`0-2` → [0, 1, 2]; `0,3,5` → [0, 3, 5]; both forms mix (`0-2,7`)."""
-    seeds: list[int] = []
-    for part in (p.strip() for p in str(text).split(",")):
+    """`0-2` → [0, 1, 2]; `0,3,5` → [0, 3, 5]; both forms mix (`0-2,7`). Linear in the seeds, at most MAX_SEEDS."""
+    usage = "expected a range like 0-2 or a list like 0,3,5"
+    text = str(text)
+    shown = repr(text if len(text) <= 40 else f"{text[:37]}...")
+    seeds: dict[int, None] = {}  # ordered and a set: repeats dropped in constant time
+    for part in (p.strip() for p in text.split(",")):
         low, dash, high = part.partition("-")
         try:
-            values = range(int(low), int(high) + 1) if dash else [int(part)]
+            first, last = (int(low), int(high)) if dash else (int(part), int(part))
         except ValueError:
-            raise NashError(f"--seeds {text!r}: expected a range like 0-2 or a list like 0,3,5") from None
-        if dash and int(high) < int(low):
-            raise NashError(f"--seeds {text!r}: range {part} is empty; write low-high, e.g. 0-2")
-        seeds.extend(v for v in values if v not in seeds)
-    return seeds
+            raise NashError(f"--seeds {shown}: {part[:40]!r} is not a seed; {usage}") from None
+        if last < first:
+            raise NashError(f"--seeds {shown}: range {part[:40]} is empty; write low-high, e.g. 0-2")
+        if last >= SEED_LIMIT:
+            raise NashError(f"--seeds {shown} names a seed above 2**32-1; seeds are 0 .. 2**32-1 (4294967295)")
+        for seed in range(first, min(last, first + MAX_SEEDS) + 1):
+            seeds[seed] = None
+            if len(seeds) > MAX_SEEDS:
+                raise NashError(
+                    f"--seeds {shown} names more than {MAX_SEEDS} seeds; a sweep takes at most {MAX_SEEDS} "
+                    "(run the rest as further sweeps on the same --out: done cells are kept)"
+                )
+    return list(seeds)
 
 
 def parse_names(text: str) -> list[str]:
@@ -115,6 +131,7 @@ def build_config(spec: CellSpec, *, data: str | None = None) -> RunConfig:
             config = dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=spec.epochs))
     config = apply_overrides(with_searcher_options(config, spec.options), spec.overrides)
     config = dataclasses.replace(config, variant=spec.variant, deterministic=config.deterministic or spec.deterministic)
+    check_config(config)
     check_published_setting(config)
     searcher_cls = get_searcher(config.searcher)
     searcher_cls.check_run(
@@ -192,6 +209,7 @@ def plan_sweep(request: SweepRequest) -> list[PlannedCell]:
         raise NashError("a sweep needs at least one searcher, benchmark and seed (--searchers, --benchmarks, --seeds)")
     cells: list[PlannedCell] = []
     for spec in expand_specs(request):
+        raise_if_stop_requested()  # planning a large sweep takes a while: SIGTERM stops it here
         config = build_config(spec, data=_NO_DATA_CHECK)
         try:
             build_config(spec)

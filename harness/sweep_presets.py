@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.errors import NashError
+from benchmarks.errors import NashError, error_reason
 
 PRESETS_DIR = Path(__file__).parent / "presets"
 _PRESET_KEYS = {
@@ -60,9 +60,9 @@ def load_preset(name: str) -> Preset:
     if not path.is_file():
         raise NashError(f"unknown preset {name!r}; valid presets: {', '.join(preset_names())} (or a .toml file)")
     try:
-        data = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as err:
-        raise NashError(f"cannot read preset {path}: {err}") from None
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as err:  # TOMLDecodeError, UnicodeDecodeError: ValueErrors
+        raise NashError(f"cannot read preset {path}: {error_reason(err)[:200]}") from None
     return _parse(path.stem, path, data)
 
 
@@ -71,7 +71,10 @@ def _parse(name: str, path: Path, data: dict[str, Any]) -> Preset:
     if unknown:
         raise NashError(f"preset {path}: unknown keys {', '.join(sorted(unknown))}; valid: {', '.join(_PRESET_KEYS)}")
     variants = []
-    for variant_name, body in data.get("variants", {}).items():
+    tables = data.get("variants", {})
+    if not isinstance(tables, dict) or not all(isinstance(body, dict) for body in tables.values()):
+        raise NashError(f"preset {path}: 'variants' must be tables, [variants.NAME] with options and epochs")
+    for variant_name, body in tables.items():
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", variant_name):  # it ends run ids, i.e. folder names
             raise NashError(f"preset {path}: variant name {variant_name!r} may use only letters, digits, . _ -")
         bad = set(body) - _VARIANT_KEYS
@@ -92,6 +95,8 @@ def _parse(name: str, path: Path, data: dict[str, Any]) -> Preset:
         )
     except KeyError as err:
         raise NashError(f"preset {path}: missing key {err.args[0]!r}") from None
+    except TypeError as err:  # e.g. `searchers = 3`
+        raise NashError(f"preset {path}: a value has the wrong type ({err}); see the shipped presets") from None
 
 
 def _excluded_pairs(path: Path, entries: Any) -> list[tuple[str, str]]:

@@ -90,6 +90,47 @@ def _read_facts(run_dir: Path, check_writer: bool = True) -> dict[str, Any]:
     return payload
 
 
+_IDENTITY_TYPES = {"benchmark": str, "searcher": str, "profile": str, "seed": int}
+_INTEGER_COLUMNS = ("epoch", "skip_count", "param_free_count")
+_NUMBER_COLUMNS = ("train_loss", "train_acc", "val_loss", "val_acc", "tau", "epoch_seconds", "peak_mem_mb")
+
+
+def _check_search_identity(payload: dict[str, Any]) -> None:
+    """A search run.json names its benchmark, searcher, profile and seed (under config), with their types."""
+    config = payload.get("config")
+    if not isinstance(config, dict):
+        raise ValueError("run.json has no config object")
+    for name, kind in _IDENTITY_TYPES.items():
+        value = config.get(name, payload.get(name))
+        if not isinstance(value, kind) or isinstance(value, bool):
+            found = "missing" if value is None else f"a {type(value).__name__}"
+            raise ValueError(f"config.{name} is {found}, expected a {kind.__name__}")
+
+
+def _merged_schema(table: pa.Table, schema: pa.Schema | None, check_columns: bool) -> pa.Schema:
+    """`schema` (of the runs read before) merged with `table`'s; a column of another type is a ValueError.
+
+    With `check_columns`, the epoch columns the report reads must also have their own types, so one odd
+    run is skipped wherever it sorts, instead of setting the type the others are held to.
+    """
+    for name in table.column_names if check_columns else ():
+        kind = table.schema.field(name).type
+        numeric = pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind)
+        if name in _INTEGER_COLUMNS and not (pa.types.is_integer(kind) or pa.types.is_null(kind)):
+            raise ValueError(f"column {name} is {kind}, expected integers")
+        if (name in _NUMBER_COLUMNS or name.startswith("oracle_")) and not numeric:
+            raise ValueError(f"column {name} is {kind}, expected numbers")
+        text = kind.value_type if pa.types.is_dictionary(kind) else kind  # a categorical column is text too
+        if name == "genotype" and not (pa.types.is_string(text) or pa.types.is_large_string(text)):
+            raise ValueError(f"column genotype is {kind}, expected text")
+    if schema is None:
+        return table.schema
+    try:
+        return pa.unify_schemas([schema, table.schema], promote_options="permissive")
+    except (pa.ArrowTypeError, pa.ArrowInvalid) as err:
+        raise ValueError(str(err).splitlines()[0]) from None
+
+
 def _writer_gone(run_dir: Path) -> bool:
     """Nobody holds the run's lock file (the store format of harness.run_lock: flock on LOCK_FILE)."""
     try:
@@ -142,6 +183,7 @@ def load_store(folder: str | Path) -> RunStore:
     """Load every run under `folder` (recursively)."""
     folder = Path(folder)
     search_facts, eval_facts, epoch_tables, ranking_tables, skipped = [], [], [], [], []
+    schemas: dict[str, pa.Schema | None] = {EPOCHS_FILE: None, RANKING_FILE: None}  # of the runs kept so far
     seen: dict[str, list[tuple[dict[str, Any], pa.Table | None, str]]] = {}  # run_id -> loaded copies
     duplicates: list[str] = []
     for run_dir in sorted(_find_run_dirs(folder), key=lambda p: (len(p.parts), p.as_posix())):
@@ -149,14 +191,22 @@ def load_store(folder: str | Path) -> RunStore:
         try:
             payload = _read_facts(run_dir)
             if payload.get("kind") == "evaluation":
+                if not all(isinstance(payload.get(key) or {}, dict) for key in ("final", "network")):
+                    raise ValueError("its final or network entry is not an object")
                 copy_of = _loaded_copy(seen, payload, None, run_path)
                 if copy_of is None:
                     eval_facts.append(_eval_fact_row(payload, run_path))
                 else:
                     duplicates.append(f"{run_path} (a copy of {copy_of})")
                 continue
+            _check_search_identity(payload)
             epochs = _read_parquet(run_dir / EPOCHS_FILE) if (run_dir / EPOCHS_FILE).exists() else None
             ranking = _read_parquet(run_dir / RANKING_FILE) if (run_dir / RANKING_FILE).exists() else None
+            merged = {}  # into `schemas` only once the whole run is accepted
+            for name, table in ((EPOCHS_FILE, epochs), (RANKING_FILE, ranking)):
+                if table is not None:
+                    merged[name] = _merged_schema(table, schemas[name], check_columns=name == EPOCHS_FILE)
+            schemas.update(merged)
         except (OSError, ValueError, pa.ArrowException) as err:  # JSONDecodeError is a ValueError
             reason = f"{run_dir}: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
             warn(f"skipping damaged run {reason}")

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from benchmarks.errors import NashError
+
 CIFAR10_CLASSES: tuple[str, ...] = (
     "airplane",
     "automobile",
@@ -57,3 +59,24 @@ class ImageSet:
     def class_counts(self) -> np.ndarray:
         """Number of images per class, (len(classes),) int64."""
         return np.bincount(self.labels, minlength=len(self.classes)).astype(np.int64)
+
+
+def require_classes(labels: np.ndarray, needed: int, what: str) -> None:
+    """Refuse labels that do not cover exactly classes 0..needed-1, the outputs of the benchmark's network.
+
+    A dataset folder holding fewer classes (a filtered copy, ten ImageNet classes for a 1000-class
+    benchmark) would otherwise train and search to the end on a task other than the benchmark's.
+    """
+    labels = np.asarray(labels)
+    if labels.size and (labels.min() < 0 or labels.max() >= needed):
+        raise NashError(
+            f"{what} has label {labels.max()}, but the benchmark predicts {needed} classes (0..{needed - 1})"
+        )
+    present = np.unique(labels)
+    if present.size < needed:
+        missing = sorted(set(range(needed)) - set(present.tolist()))
+        shown = ", ".join(map(str, missing[:5])) + (", ..." if len(missing) > 5 else "")
+        raise NashError(
+            f"{what} covers {present.size} of the {needed} classes the benchmark needs (none of class {shown}); "
+            "point --data or --data-root at the complete dataset"
+        )

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -53,8 +54,8 @@ class ExecutorOptions:
             raise NashError(f"unknown executor {self.kind!r}; valid: {', '.join(EXECUTORS)}")
         if self.jobs is not None and self.jobs < 1:
             raise NashError(f"--jobs must be at least 1, got {self.jobs}")
-        if self.gpus_per_run < 0:
-            raise NashError(f"--gpus-per-run must be >= 0, got {self.gpus_per_run}")
+        if not 0 <= self.gpus_per_run < math.inf:  # NaN fails both comparisons
+            raise NashError(f"--gpus-per-run must be a finite number >= 0, got {self.gpus_per_run}")
         if self.kind == "local" and (self.address or self.gpus_per_run):
             raise NashError("--address and --gpus-per-run are for --executor ray; drop them or add --executor ray")
 

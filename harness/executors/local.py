@@ -24,6 +24,7 @@ from harness.sweep_cell import ERROR_PREFIX
 from harness.sweep_plan import PlannedCell
 
 _TAIL_BYTES = 8192
+_STOP_SECONDS = 15.0  # for every cell to stop after SIGTERM, before they are killed
 
 
 @dataclass
@@ -119,15 +120,19 @@ class LocalExecutor:
         return CellOutcome(child.cell_id, False, seconds, error or f"exited with status {code}")
 
     def close(self) -> None:
-        """Stop what still runs (a sweep interrupted by Ctrl-C): SIGTERM, then wait for the checkpoints."""
+        """Stop what still runs (a sweep interrupted by Ctrl-C): SIGTERM, then wait for the checkpoints.
+
+        A cell honours SIGTERM within seconds (harness.interrupt); the wait is bounded in all, not per cell."""
         for child in self.children.values():
             if child.process.poll() is None:
                 child.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + _STOP_SECONDS
         for child in self.children.values():
             try:
-                child.process.wait(timeout=30)
+                child.process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 child.process.kill()
+                child.process.wait()
             child.log.close()
         self.children.clear()
         self.selector.close()

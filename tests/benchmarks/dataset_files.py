@@ -75,8 +75,14 @@ def write_svhn(root: Path, train: int = 30, test: int = 20, seed: int = 0) -> di
     return written
 
 
-def write_imagenet16(root: Path, per_file: int = 40, seed: int = 0, py2: bool = False) -> dict:
-    """<root>/ImageNet16/train_data_batch_1..10 + val_data, labels 1..1000 (about 1/8 of them in 1..120)."""
+def write_imagenet16(
+    root: Path, per_file: int = 40, seed: int = 0, py2: bool = False, every_class: bool = False
+) -> dict:
+    """<root>/ImageNet16/train_data_batch_1..10 + val_data, labels 1..1000 (about 1/8 of them in 1..120).
+
+    `every_class`: each file's first 240 labels are 1..120 twice, so every kept class is in every file
+    (and in both class-balanced halves of val_data), as in the real files; needs per_file >= 244.
+    """
     folder = root / "ImageNet16"
     folder.mkdir(parents=True)
     rng = np.random.default_rng(seed)
@@ -84,6 +90,8 @@ def write_imagenet16(root: Path, per_file: int = 40, seed: int = 0, py2: bool = 
     for name in [f"train_data_batch_{i}" for i in range(1, 11)] + ["val_data"]:
         labels = rng.integers(1, 1001, per_file)
         labels[:4] = (1, 1, 120, 120)  # both ends of the kept range, twice, in every file
+        if every_class:
+            labels[4:244] = np.tile(np.arange(1, 121), 2)
         data = rng.integers(0, 256, (per_file, 768), dtype=np.uint8)
         batch = {"data": data, "labels": [int(v) for v in labels]}
         if name != "val_data":

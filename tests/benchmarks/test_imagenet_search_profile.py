@@ -10,6 +10,7 @@ import torch
 
 from benchmarks.errors import NashError
 from benchmarks.nb201.space import Nb201Space
+from benchmarks.registry import BENCHMARKS
 from harness.cli import main
 from harness.config import apply_overrides, check_published_setting, resolve_config
 from harness.data import load_search_sets
@@ -55,8 +56,10 @@ def test_each_searcher_gets_its_published_imagenet_search(tmp_path):
     assert resolve_config("s0-cifar10", "rome", "quick").train.lr_warmup_epochs == 0
 
 
-def test_the_searchers_subsets_come_from_their_fractions(tmp_path):
+def test_the_searchers_subsets_come_from_their_fractions(tmp_path, monkeypatch):
     write_imagenet_folders(tmp_path, classes=2, per_class=40)
+    # Two class folders stand in for ImageNet's 1000; search data must cover every class of its benchmark.
+    monkeypatch.setitem(BENCHMARKS, "s0-imagenet", dataclasses.replace(BENCHMARKS["s0-imagenet"], num_classes=2))
     folder = tmp_path / "imagenet"
     pc_weight, pc_arch = load_search_sets(paper("pcdarts", folder))
     rome_weight, rome_arch = load_search_sets(paper("rome", folder))

@@ -39,7 +39,7 @@ def folders(tmp_path_factory):
     write_search(runs, "nb201-cifar10", "darts", 0, [NB201_GOOD, NB201_GOOD], oracle_cifar10_test_200=[93.0, 93.0])
     sweep = root / "sweep"
     sweep.mkdir()
-    cell = {"state": "done", "seconds": 3.0, "history": []}
+    cell = {"state": "done", "fingerprint": "0" * 16, "spec": {}, "seconds": 3.0, "history": []}  # as register writes
     (sweep / "sweep.json").write_text(json.dumps({"version": 1, "cells": {"a-cell": cell}}))
     return root
 

@@ -105,7 +105,8 @@ def test_every_profile_field_can_be_set_from_the_command_line(profile):
     config = resolve_config("nb201-cifar100", "gdas", profile, data="/datasets/cifar-100-python")
     for section in ("network", "train", "data"):
         for field in dataclasses.fields(getattr(config, section)):
-            new = _changed(getattr(getattr(config, section), field.name), choices=("embedded", "/elsewhere"))
+            choices = ("cifar", "imagenet") if field.name == "stem" else ("embedded", "/elsewhere")  # stems are checked
+            new = _changed(getattr(getattr(config, section), field.name), choices=choices)
             text = str(new).lower() if isinstance(new, bool) else str(new)
             changed = apply_overrides(config, [f"{section}.{field.name}={text}"])
             assert getattr(getattr(changed, section), field.name) == new, (section, field.name)

@@ -69,12 +69,12 @@ def test_tiny_search_runs_on_each_dataset(tmp_path, bench_name):
     if bench_name == "nb201-cifar100":
         write_cifar100(tmp_path, per_class_train=2, per_class_test=4)
     else:
-        write_imagenet16(tmp_path, per_file=60)
+        write_imagenet16(tmp_path, per_file=250, every_class=True)
     config = resolve_config(bench_name, "gdas", "quick", epochs=1, data_root=str(tmp_path), device="cpu")
     config = dataclasses.replace(
         config,
         network=dataclasses.replace(config.network, channels=4),
-        data=dataclasses.replace(config.data, train_per_class=None, arch_per_class=None),
+        data=dataclasses.replace(config.data, train_per_class=2, arch_per_class=1),
         train=dataclasses.replace(config.train, batch_size=32),
     )
     batches = load_search_batches(config, "cpu")

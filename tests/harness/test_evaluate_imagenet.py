@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pandas as pd
@@ -12,7 +13,7 @@ from benchmarks.darts.complexity import count_macs
 from benchmarks.darts.eval_network import build_eval_network
 from benchmarks.darts.genotype import parse_genotype
 from benchmarks.errors import NashError
-from benchmarks.registry import get_benchmark, get_profile
+from benchmarks.registry import BENCHMARKS, get_benchmark, get_profile
 from harness.cli import main
 from harness.eval_data import eval_batches, load_eval_sets
 from harness.evaluate import evaluate_genotype
@@ -33,9 +34,20 @@ pytestmark = pytest.mark.usefixtures("deterministic_single_thread")
 
 
 @pytest.fixture
-def data_root(tmp_path):
+def data_root(tmp_path, monkeypatch):
     write_imagenet_folders(tmp_path / "data", classes=3, per_class=5, size=(120, 90))  # val: 2 per class
+    # Three class folders stand in for ImageNet's 1000; a run refuses data without every class of its benchmark.
+    monkeypatch.setitem(BENCHMARKS, "s0-imagenet", dataclasses.replace(BENCHMARKS["s0-imagenet"], num_classes=3))
     return tmp_path / "data"
+
+
+def test_an_imagenet_folder_with_fewer_classes_than_the_benchmark_is_refused(tmp_path, capsys):
+    write_imagenet_folders(tmp_path / "data", classes=3, per_class=5, size=(40, 30))
+    args = ["evaluate", "--benchmark", "s0-imagenet", "--genotype", DARTS_V2, "--data-root", str(tmp_path / "data")]
+    assert main([*args, "--epochs", "1", "--out", str(tmp_path / "runs"), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "covers 3 of the 1000 classes the benchmark needs" in err[0], err
+    assert not (tmp_path / "runs").exists()
 
 
 def test_quick_evaluation_streams_imagenet_and_records_error_params_flops(data_root, tmp_path, capsys):
@@ -49,7 +61,7 @@ def test_quick_evaluation_streams_imagenet_and_records_error_params_flops(data_r
     assert facts["data"] == {"source": str(data_root / "imagenet"), "train_images": 6, "test_images": 3}
     final = facts["final"]
     assert 0.0 <= final["test_error"] <= 100.0 and final["test_error"] == 100.0 - final["test_acc"]
-    network = build_eval_network(parse_genotype(DARTS_V2), protocol, 1000)
+    network = build_eval_network(parse_genotype(DARTS_V2), protocol, 3)
     assert final["params"] == sum(p.numel() for p in network.parameters())
     assert final["flops"] == count_macs(network, (3, 64, 64)) > 0  # counted at the streamed resolution
     epochs = pd.read_parquet(run_dir / "epochs.parquet")
