@@ -1,14 +1,26 @@
-"""Edge mixers: how an edge combines its candidate ops, handed to the shared supernet."""
+"""Edge mixers: how an edge combines its candidate ops, handed to the shared supernet.
+
+A mixer is two things at once (`benchmarks.mix_plan` has the protocol):
+- callable per edge, `mixer(edge, ops, x) -> Tensor | None`: the per-edge reference path, and what
+  wrappers of other mixers call (`inner(edge, ops, x)`);
+- `plan() -> MixPlan | None`: the same mixing as data (op weights, a host-side op per edge for single
+  paths, kept edges, edge scale, scalar offset, partial channels). The supernet computes a mixer with a
+  plan node by node, all edges leaving a node together; it calls a mixer without one edge by edge.
+A new mixer that `MixPlan` can express gets a `plan()`; one it cannot express (or a wrapper whose
+inner mixer has no plan) returns None or has no `plan`, and still works, per edge.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from benchmarks.darts.ops import Zero as DartsZero
+from benchmarks.mix_plan import MixPlan, plan_of
 from benchmarks.nb201.ops import Zero
 
 _ZEROS = (Zero, DartsZero)
@@ -28,6 +40,9 @@ class SoftmaxMixer:
         row = self.weights[edge]
         terms = [row[k] * op(x) for k, op in enumerate(ops) if not isinstance(op, _ZEROS)]
         return torch.stack(terms).sum(dim=0) if len(terms) > 1 else terms[0]
+
+    def plan(self) -> MixPlan:
+        return MixPlan(self.weights)
 
 
 class SingleOpMixer:
@@ -51,6 +66,9 @@ class SingleOpMixer:
         out = ops[k](x) * self.hard[edge, k]
         return out if self.unselected is None else out + self.unselected[edge]
 
+    def plan(self) -> MixPlan:
+        return MixPlan(self.hard, selected=tuple(self.index), edge_offset=self.unselected)
+
 
 def unselected_sum(hard: Tensor, index: list[int]) -> Tensor:
     """Σ over each row's ops other than `index[row]` of `hard` (value 0 for a straight-through one-hot)."""
@@ -72,6 +90,9 @@ class FixedArchMixer:
     def __call__(self, edge: int, ops: nn.ModuleList, x: Tensor) -> Tensor:
         return ops[self.op_indices[edge]](x)
 
+    def plan(self) -> MixPlan:
+        return MixPlan(None, selected=tuple(self.op_indices))
+
 
 class EdgeScaledMixer:
     """Another mixer's edge output times a per-edge weight (e.g. a relaxed topology)."""
@@ -82,6 +103,17 @@ class EdgeScaledMixer:
 
     def __call__(self, edge: int, ops: nn.ModuleList, x: Tensor) -> Tensor:
         return self.inner(edge, ops, x) * self.edge_weights[edge]
+
+    def plan(self) -> MixPlan | None:
+        return scaled_plan(plan_of(self.inner), self.edge_weights)
+
+
+def scaled_plan(plan: MixPlan | None, edge_weights: Tensor) -> MixPlan | None:
+    """`plan` with every edge output also multiplied by `edge_weights[edge]` (None stays None)."""
+    if plan is None:
+        return None
+    scale = edge_weights if plan.edge_scale is None else plan.edge_scale * edge_weights
+    return replace(plan, edge_scale=scale)
 
 
 def sample_gumbel(shape: torch.Size, device: torch.device) -> Tensor:

@@ -22,13 +22,14 @@ dropped edges cost nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from benchmarks.mix_plan import MixPlan
 from searchers.mixing import SingleOpMixer, draw_finite_gumbel, gumbel_softmax_hard
 
 TOP2 = "top2"
@@ -169,3 +170,6 @@ class SampledPathMixer(SingleOpMixer):
         if edge not in self.kept:
             return None
         return super().__call__(edge, ops, x) * self.edge_weight[edge]
+
+    def plan(self) -> MixPlan:
+        return replace(super().plan(), kept=self.kept, edge_scale=self.edge_weight)
