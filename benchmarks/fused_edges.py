@@ -64,7 +64,10 @@ class PreparedPlan:
 
 
 def channel_shuffle(x: Tensor, groups: int) -> Tensor:
-    """Interleave `groups` equal channel blocks: output channel c = input channel (c % g)·(C/g) + c // g."""
+    """Interleave `groups` equal channel blocks: output channel c = input channel (c % g)·(C/g) + c // g.
+
+    With PC-DARTS's mixed-op slice as block 0, its channels land on positions 0, g, 2g, ...
+    """
     batch, channels, height, width = x.shape
     per_group = channels // groups
     return x.view(batch, groups, per_group, height, width).transpose(1, 2).reshape(batch, channels, height, width)

@@ -72,9 +72,9 @@ class SingleOpMixer:
 
 def unselected_sum(hard: Tensor, index: list[int]) -> Tensor:
     """Σ over each row's ops other than `index[row]` of `hard` (value 0 for a straight-through one-hot)."""
-    selected = torch.zeros_like(hard, dtype=torch.bool)
+    selected = torch.zeros(hard.shape, dtype=torch.bool)  # built on the host, copied without a sync
     selected[torch.arange(len(index)), torch.tensor(index)] = True
-    return hard.masked_fill(selected, 0.0).sum(dim=-1)
+    return hard.masked_fill(selected.to(hard.device, non_blocking=True), 0.0).sum(dim=-1)
 
 
 class FixedArchMixer:
@@ -120,9 +120,9 @@ def sample_gumbel(shape: torch.Size, device: torch.device) -> Tensor:
     """Standard Gumbel noise: −log E with E ~ Exp(1).
 
     Drawn from the CPU generator and moved, so a seed gives the same samples on CPU and GPU (the
-    sample is tiny, and the single-path searchers read its argmax on the host every step anyway).
+    sample is tiny; a host-to-device copy of pageable memory made non-blocking waits for no kernel).
     """
-    return -torch.empty(shape).exponential_().log().to(device)
+    return -torch.empty(shape).exponential_().log().to(device, non_blocking=True)
 
 
 def gumbel_softmax_hard(logits: Tensor, tau: float, gumbel: Tensor) -> tuple[Tensor, Tensor]:
@@ -133,11 +133,23 @@ def gumbel_softmax_hard(logits: Tensor, tau: float, gumbel: Tensor) -> tuple[Ten
     return one_hot - probs.detach() + probs, index.squeeze(-1)
 
 
-def draw_finite_gumbel(logits: Tensor, tau: float, max_tries: int = 100) -> Tensor:
-    """Gumbel noise whose sample has no inf/nan (redrawn otherwise, as GDAS specifies)."""
+def draw_gumbel_sample(logits: Tensor, tau: float, max_tries: int = 100) -> tuple[Tensor, list[int]]:
+    """(Gumbel noise, sampled op per row) whose sample has no inf/nan (redrawn otherwise, as GDAS specifies).
+
+    The op indices and the finiteness check come to the host in one read, the only one a single-path
+    sample needs (its forward calls only the sampled ops). On CPU that read costs nothing; on a GPU it
+    waits for the previous arch step, whose α the sample depends on.
+    """
     for _ in range(max_tries):
         gumbel = sample_gumbel(logits.shape, logits.device)
-        hard, _ = gumbel_softmax_hard(logits.detach(), tau, gumbel)
-        if bool(torch.isfinite(gumbel).all()) and bool(torch.isfinite(hard).all()):
-            return gumbel
+        hard, index = gumbel_softmax_hard(logits.detach(), tau, gumbel)
+        finite = torch.isfinite(gumbel).all() & torch.isfinite(hard).all()
+        *ops, ok = torch.cat([index.flatten(), finite.view(1).to(index.dtype)]).tolist()
+        if ok:
+            return gumbel, ops
     raise FloatingPointError("could not draw a finite Gumbel sample; the architecture logits are not finite")
+
+
+def draw_finite_gumbel(logits: Tensor, tau: float, max_tries: int = 100) -> Tensor:
+    """Gumbel noise whose sample has no inf/nan (redrawn otherwise, as GDAS specifies)."""
+    return draw_gumbel_sample(logits, tau, max_tries)[0]

@@ -76,8 +76,11 @@ class DartsSearchCell(nn.Module):
                 out = OutEdge(self.offset + edge, self.edges[edge], tuple(edge_ops[edge]), 2 + node, stride)
                 self.out_edges[source].append(out)
         self.random_edges = [  # (edge, op) of the random ops (S4 noise), in the per-edge path's order
-            (edge, k) for node_edges in NODE_IN_EDGES for edge in node_edges
-            for k, op in enumerate(self.edges[edge]) if isinstance(op, Noise)
+            (edge, k)
+            for node_edges in NODE_IN_EDGES
+            for edge in node_edges
+            for k, op in enumerate(self.edges[edge])
+            if isinstance(op, Noise)
         ]
 
     def forward(self, s0: Tensor, s1: Tensor, mixer, plan: PreparedPlan | None = None) -> Tensor:
