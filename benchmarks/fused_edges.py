@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from benchmarks.box_pool import BoxAverage, box_average
+from benchmarks.compiled import compiled
 from benchmarks.darts.ops import Noise, PoolBn
 from benchmarks.mix_plan import MixPlan
 
@@ -40,14 +41,23 @@ class OutEdge:
 
 
 class PreparedPlan:
-    """A plan with the edge scale folded into the op weights (made once per network forward)."""
+    """A plan with the edge scale folded into the op weights (made once per network forward).
 
-    def __init__(self, plan: MixPlan) -> None:
+    `compile`: run compiled (`benchmarks.compiled`): the whole cell for a plan without a host-side op
+    choice, else each op block.
+    """
+
+    def __init__(self, plan: MixPlan, compile: bool = False) -> None:
         self.plan = plan
+        self.compile = compile
         weights, scale, offset = plan.weights, plan.edge_scale, plan.edge_offset
         self.op_scale = weights * scale[:, None] if weights is not None and scale is not None else weights
         self.edge_scale = scale
         self.offset = offset * scale if offset is not None and scale is not None else offset
+
+    def cell_function(self, forward_fused):
+        """The cell's fused forward to call: compiled whole when the plan's structure is the same every step."""
+        return compiled(forward_fused) if self.compile and self.plan.selected is None else forward_fused
 
     def is_kept(self, edge: int) -> bool:
         return self.plan.kept is None or edge in self.plan.kept
@@ -102,9 +112,10 @@ class NodeSums:
     def node(self, target: int, zeros_shape: Sequence[int], like: Tensor) -> Tensor:
         """The node's value; zeros of `zeros_shape` (the ops' output) when no op output reached it."""
         total = self.mixed.pop(target, None)
-        if total is None:
-            total = like.new_zeros(zeros_shape)
         bypass = self.bypass.pop(target, None)
+        if total is None:  # no op output (every edge dropped or `none`); with no bypass either, all channels
+            channels = zeros_shape[1] * (1 if bypass is not None else self.partial)
+            total = like.new_zeros((zeros_shape[0], channels, *zeros_shape[2:]))
         if bypass is not None:
             total = channel_shuffle(torch.cat([total, bypass], dim=1), self.partial)
         scalars = self.scalars.pop(target, None)
@@ -211,10 +222,18 @@ def _is_relu_conv_bn(module: nn.Module) -> bool:
     )
 
 
-def group_outputs(modules: list[nn.Module], source: SourceInput, drawn: list[Tensor | None]) -> list[Tensor]:
+def relu_conv_bn_group(modules: tuple[nn.Sequential, ...], relu_x: Tensor) -> Tensor:
+    """ReLU-Conv-BN ops (one config, own weights) on one input, given its ReLU: output channels stacked."""
+    return stacked_batch_norm([m[2] for m in modules], stacked_conv([m[1] for m in modules], relu_x))
+
+
+def group_outputs(
+    modules: list[nn.Module], source: SourceInput, drawn: list[Tensor | None], compile_blocks: bool = False
+) -> list[Tensor]:
     """Each module's output on the source (one op on several edges), computed together where possible.
 
-    `drawn`: per module, its output drawn in advance (random ops) or None.
+    `drawn`: per module, its output drawn in advance (random ops) or None. `compile_blocks`: the
+    parametric blocks run compiled (single-path plans under `perf.compile`).
     """
     first = modules[0]
     x = source.x
@@ -225,12 +244,13 @@ def group_outputs(modules: list[nn.Module], source: SourceInput, drawn: list[Ten
     if isinstance(first, Noise) and all(d is not None for d in drawn):
         return [d.to(x.dtype) for d in drawn]
     if _is_relu_conv_bn(first):
-        y = stacked_batch_norm([m[2] for m in modules], stacked_conv([m[1] for m in modules], source.relu()))
+        y = (compiled(relu_conv_bn_group) if compile_blocks else relu_conv_bn_group)(tuple(modules), source.relu())
         return [y] if len(modules) == 1 else list(y.unflatten(1, (len(modules), -1)).unbind(1))
     if isinstance(first, PoolBn):  # one pooling; in training one BN output for every edge
         return shared_batch_norm([m[1] for m in modules], first[0](x))
     if starts_with_relu(first):
-        return [after_relu(m, source.relu()) for m in modules]
+        block = compiled(after_relu) if compile_blocks else after_relu
+        return [block(m, source.relu()) for m in modules]
     return [m(x) for m in modules]
 
 
@@ -272,7 +292,8 @@ def fused_source(
             groups.setdefault((e.names[k], live is None or e.target in live), []).append((e, k))
     for members in groups.values():
         drawn = [None if noise is None else noise.get(e.arch) for e, _ in members]
-        outputs = group_outputs([e.ops[k] for e, k in members], source, drawn)
+        compile_blocks = plan.compile and plan.plan.selected is not None
+        outputs = group_outputs([e.ops[k] for e, k in members], source, drawn, compile_blocks)
         for (e, k), y in zip(members, outputs, strict=True):
             sums.add(e.target, y, plan.op_weight(e.arch, k))
     if plan.offset is not None:

@@ -104,7 +104,9 @@ def evaluate_final_genotype(args, config, genotype: str) -> dict[str, Any]:
     else:
         print(f"evaluating the final genotype ({config.profile} protocol) ...", flush=True)
         resume = resume and (eval_dir / CHECKPOINT_FILE).exists()
-        facts = evaluate_from_args(args, config.benchmark, genotype, config.profile, config.seed, resume=resume).facts
+        facts = evaluate_from_args(
+            args, config.benchmark, genotype, config.profile, config.seed, resume=resume, compile=config.perf.compile
+        ).facts
     final = facts["final"]
     return {
         "run_id": facts["run_id"],

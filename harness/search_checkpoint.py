@@ -57,6 +57,8 @@ def config_identity(config: RunConfig | dict[str, Any]) -> dict[str, Any]:
     identity.pop("device", None)
     identity.setdefault("deterministic", False)  # run.json files written before the field existed
     identity.setdefault("perf", {"precision": "fp32", "channels_last": False, "pin_memory": False})  # likewise
+    identity["perf"].setdefault("fused_edges", True)  # runs before the switch (same values up to summation order)
+    identity["perf"].setdefault("compile", False)
     source = identity.get("data", {}).get("source")
     identity.setdefault("data", {})["source"] = "embedded" if source == "embedded" else "on disk"
     return identity

@@ -85,7 +85,7 @@ class DartsSearchCell(nn.Module):
 
     def forward(self, s0: Tensor, s1: Tensor, mixer, plan: PreparedPlan | None = None) -> Tensor:
         if plan is not None:
-            return self.forward_fused(s0, s1, plan)
+            return plan.cell_function(DartsSearchCell.forward_fused)(self, s0, s1, plan)
         states = [self.preprocess0(s0), self.preprocess1(s1)]
         for node, node_edges in enumerate(NODE_IN_EDGES):
             total = None
@@ -197,10 +197,11 @@ class DartsSearchNetwork(nn.Module):
         self.classifier = nn.Linear(c_prev, num_classes)
 
     fused_edges = True  # False: every mixer is called edge by edge (the reference path)
+    compile_steps = False  # True: fused cells (or their op blocks) run compiled (`benchmarks.compiled`)
 
     def forward(self, x: Tensor, mixer) -> Tensor:
         plan = plan_of(mixer) if self.fused_edges else None
-        prepared = None if plan is None else PreparedPlan(plan)
+        prepared = None if plan is None else PreparedPlan(plan, self.compile_steps)
         if self.imagenet_stem:
             s0 = self.stem0(x)
             s1 = self.stem1(s0)

@@ -51,7 +51,7 @@ class SearchCell(nn.Module):
 
     def forward(self, x: Tensor, mixer: EdgeMixer, plan: PreparedPlan | None = None) -> Tensor:
         if plan is not None:
-            return self.forward_fused(x, plan)
+            return plan.cell_function(SearchCell.forward_fused)(self, x, plan)
         nodes = [x]
         for target in range(1, NUM_NODES):
             total = None
@@ -59,8 +59,9 @@ class SearchCell(nn.Module):
                 if dest != target:
                     continue
                 out = mixer(edge, self.edges[edge], nodes[source])
-                total = out if total is None else total + out
-            nodes.append(total)
+                if out is not None:  # None: the mixer dropped this edge
+                    total = out if total is None else total + out
+            nodes.append(x.new_zeros(x.shape) if total is None else total)
         return nodes[-1]
 
     def forward_fused(self, x: Tensor, plan: PreparedPlan) -> Tensor:
@@ -137,10 +138,11 @@ class Nb201SuperNet(_Skeleton):
         super().__init__(channels, cells_per_stage, num_classes, lambda c: SearchCell(c, affine, op_channels_divisor))
 
     fused_edges = True  # False: every mixer is called edge by edge (the reference path)
+    compile_steps = False  # True: fused cells (or their op blocks) run compiled (`benchmarks.compiled`)
 
     def forward(self, x: Tensor, mixer: EdgeMixer) -> Tensor:
         plan = plan_of(mixer) if self.fused_edges else None
-        prepared = None if plan is None else PreparedPlan(plan)
+        prepared = None if plan is None else PreparedPlan(plan, self.compile_steps)
         x = self.stem(x)
         for layer in self.layers:
             x = layer(x, mixer, prepared) if isinstance(layer, SearchCell) else layer(x)
