@@ -156,25 +156,36 @@ def stacked_conv(convs: Sequence[nn.Conv2d], x: Tensor) -> Tensor:
     return F.conv2d(x, weight, None, first.stride, first.padding, first.dilation, first.groups)
 
 
-def stacked_batch_norm(bns: Sequence[nn.BatchNorm2d], x: Tensor) -> Tensor:
-    """BN of stacked channels, each block with its own module: one call, running statistics written back."""
+def stacked_batch_norm(bns: Sequence[nn.BatchNorm2d], x: Tensor, scale: Tensor | None = None) -> Tensor:
+    """BN of stacked channels, each block with its own module: one call, running statistics written back.
+
+    `scale` (one value per block): each block's output times its value, folded into BN's affine transform
+    (the edge weight costs no pass of its own, forward or backward)."""
     first = bns[0]
-    if len(bns) == 1:
+    if len(bns) == 1 and scale is None:
         return first(x)
     training = first.training or first.running_mean is None
     if first.momentum is None or any(b.training != first.training for b in bns):
-        return torch.cat([b(part) for b, part in zip(bns, x.chunk(len(bns), dim=1), strict=True)], dim=1)
+        outs = [b(part) for b, part in zip(bns, x.chunk(len(bns), dim=1), strict=True)]
+        out = torch.cat(outs, dim=1)
+        return out if scale is None else out * scale.repeat_interleave(first.num_features).view(1, -1, 1, 1)
     track = first.running_mean is not None
-    mean = torch.cat([b.running_mean for b in bns]) if track else None
-    var = torch.cat([b.running_var for b in bns]) if track else None
+    single = len(bns) == 1  # its own buffers, updated in place by the call
+    mean = (first.running_mean if single else torch.cat([b.running_mean for b in bns])) if track else None
+    var = (first.running_var if single else torch.cat([b.running_var for b in bns])) if track else None
     weight = torch.cat([b.weight for b in bns]) if first.affine else None
     bias = torch.cat([b.bias for b in bns]) if first.affine else None
+    if scale is not None:
+        per_channel = scale.repeat_interleave(first.num_features)
+        weight = per_channel if weight is None else weight * per_channel
+        bias = None if bias is None else bias * per_channel
     out = F.batch_norm(x, mean, var, weight, bias, training, first.momentum, first.eps)
     if track and first.training:
         with torch.no_grad():
-            channels = first.num_features
-            torch._foreach_copy_([b.running_mean for b in bns], list(mean.split(channels)))
-            torch._foreach_copy_([b.running_var for b in bns], list(var.split(channels)))
+            if not single:
+                channels = first.num_features
+                torch._foreach_copy_([b.running_mean for b in bns], list(mean.split(channels)))
+                torch._foreach_copy_([b.running_var for b in bns], list(var.split(channels)))
             torch._foreach_add_([b.num_batches_tracked for b in bns], 1)
     return out
 
@@ -203,13 +214,30 @@ def starts_with_relu(module: nn.Module) -> bool:
     return False
 
 
-def after_relu(module: nn.Sequential, relu_x: Tensor) -> Tensor:
-    """`module(x)` given relu(x), for a Sequential whose first leaf is a ReLU (possibly nested)."""
+def after_relu(module: nn.Sequential, relu_x: Tensor, scale: Tensor | None = None) -> Tensor:
+    """`module(x)` given relu(x), for a Sequential whose first leaf is a ReLU (possibly nested); times
+    `scale` (a scalar) when given, folded into the last BN."""
     first, rest = module[0], list(module)[1:]
+    if not rest:
+        y = relu_x if isinstance(first, nn.ReLU) else after_relu(first, relu_x, scale)
+        return y if scale is None or not isinstance(first, nn.ReLU) else y * scale
     y = relu_x if isinstance(first, nn.ReLU) else after_relu(first, relu_x)
-    for layer in rest:
+    for layer in rest[:-1]:
         y = layer(y)
-    return y
+    return scaled_forward(rest[-1], y, scale)
+
+
+def scaled_forward(module: nn.Module, x: Tensor, scale: Tensor | None) -> Tensor:
+    """`module(x) * scale`; a trailing BN (possibly nested in Sequentials) applies the scale itself."""
+    if scale is None:
+        return module(x)
+    if isinstance(module, nn.BatchNorm2d):
+        return stacked_batch_norm([module], x, scale.view(1))
+    if isinstance(module, nn.Sequential) and len(module) > 0:
+        for layer in list(module)[:-1]:
+            x = layer(x)
+        return scaled_forward(module[-1], x, scale)
+    return module(x) * scale
 
 
 def _is_relu_conv_bn(module: nn.Module) -> bool:
@@ -222,36 +250,46 @@ def _is_relu_conv_bn(module: nn.Module) -> bool:
     )
 
 
-def relu_conv_bn_group(modules: tuple[nn.Sequential, ...], relu_x: Tensor) -> Tensor:
-    """ReLU-Conv-BN ops (one config, own weights) on one input, given its ReLU: output channels stacked."""
-    return stacked_batch_norm([m[2] for m in modules], stacked_conv([m[1] for m in modules], relu_x))
+def relu_conv_bn_group(modules: tuple[nn.Sequential, ...], relu_x: Tensor, scale: Tensor | None = None) -> Tensor:
+    """ReLU-Conv-BN ops (one config, own weights) on one input, given its ReLU: output channels stacked,
+    block i times `scale[i]` when given."""
+    return stacked_batch_norm([m[2] for m in modules], stacked_conv([m[1] for m in modules], relu_x), scale)
 
 
 def group_outputs(
-    modules: list[nn.Module], source: SourceInput, drawn: list[Tensor | None], compile_blocks: bool = False
-) -> list[Tensor]:
+    modules: list[nn.Module],
+    source: SourceInput,
+    drawn: list[Tensor | None],
+    compile_blocks: bool = False,
+    weights: list[Tensor | None] | None = None,
+) -> tuple[list[Tensor], bool]:
     """Each module's output on the source (one op on several edges), computed together where possible.
 
     `drawn`: per module, its output drawn in advance (random ops) or None. `compile_blocks`: the
-    parametric blocks run compiled (single-path plans under `perf.compile`).
+    parametric blocks run compiled (single-path plans under `perf.compile`). `weights`: per module, its
+    weight in the sum (all tensors, or None); where an op ends in BN the weight is applied there. Returns
+    the outputs and whether they are already weighted.
     """
     first = modules[0]
     x = source.x
+    scale = None if weights is None or any(w is None for w in weights) else weights
     if isinstance(first, nn.Identity):
-        return [x] * len(modules)
+        return [x] * len(modules), False
     if isinstance(first, BoxAverage):
-        return [box_average(x, first.stride)] * len(modules)
+        return [box_average(x, first.stride)] * len(modules), False
     if isinstance(first, Noise) and all(d is not None for d in drawn):
-        return [d.to(x.dtype) for d in drawn]
+        return [d.to(x.dtype) for d in drawn], False
     if _is_relu_conv_bn(first):
-        y = (compiled(relu_conv_bn_group) if compile_blocks else relu_conv_bn_group)(tuple(modules), source.relu())
-        return [y] if len(modules) == 1 else list(y.unflatten(1, (len(modules), -1)).unbind(1))
+        block = compiled(relu_conv_bn_group) if compile_blocks else relu_conv_bn_group
+        y = block(tuple(modules), source.relu(), None if scale is None else torch.stack(scale))
+        return ([y] if len(modules) == 1 else list(y.unflatten(1, (len(modules), -1)).unbind(1))), scale is not None
     if isinstance(first, PoolBn):  # one pooling; in training one BN output for every edge
-        return shared_batch_norm([m[1] for m in modules], first[0](x))
+        return shared_batch_norm([m[1] for m in modules], first[0](x)), False
     if starts_with_relu(first):
         block = compiled(after_relu) if compile_blocks else after_relu
-        return [block(m, source.relu()) for m in modules]
-    return [m(x) for m in modules]
+        scales = [None] * len(modules) if scale is None else scale
+        return [block(m, source.relu(), w) for m, w in zip(modules, scales, strict=True)], scale is not None
+    return [m(x) for m in modules], False
 
 
 def fused_source(
@@ -293,9 +331,10 @@ def fused_source(
     for members in groups.values():
         drawn = [None if noise is None else noise.get(e.arch) for e, _ in members]
         compile_blocks = plan.compile and plan.plan.selected is not None
-        outputs = group_outputs([e.ops[k] for e, k in members], source, drawn, compile_blocks)
-        for (e, k), y in zip(members, outputs, strict=True):
-            sums.add(e.target, y, plan.op_weight(e.arch, k))
+        weights = [plan.op_weight(e.arch, k) for e, k in members]
+        outputs, weighted = group_outputs([e.ops[k] for e, k in members], source, drawn, compile_blocks, weights)
+        for (e, _), y, weight in zip(members, outputs, weights, strict=True):
+            sums.add(e.target, y, None if weighted else weight)
     if plan.offset is not None:
         for e in edges:
             sums.add_scalar(e.target, plan.offset[e.arch])
