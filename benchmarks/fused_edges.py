@@ -54,6 +54,8 @@ class PreparedPlan:
         self.op_scale = weights * scale[:, None] if weights is not None and scale is not None else weights
         self.edge_scale = scale
         self.offset = offset * scale if offset is not None and scale is not None else offset
+        # A tensor, so a compiled cell keeps its graph while DARTS-'s β decays epoch by epoch.
+        self.skip_weight = torch.tensor(float(plan.skip_weight)) if plan.skip_weight else None
 
     def cell_function(self, forward_fused):
         """The cell's fused forward to call: compiled whole when the plan's structure is the same every step."""
@@ -91,6 +93,7 @@ class NodeSums:
         self.mixed: dict[int, Tensor] = {}
         self.bypass: dict[int, Tensor] = {}
         self.scalars: dict[int, list[Tensor]] = {}
+        self.full: dict[int, Tensor] = {}  # terms on all channels, added after the partial-channel shuffle
 
     @staticmethod
     def _add(sums: dict[int, Tensor], target: int, y: Tensor, weight: Tensor | None) -> None:
@@ -106,6 +109,9 @@ class NodeSums:
     def add_bypass(self, target: int, y: Tensor, weight: Tensor | None) -> None:
         self._add(self.bypass, target, y, weight)
 
+    def add_full(self, target: int, y: Tensor, weight: Tensor | None) -> None:
+        self._add(self.full, target, y, weight)
+
     def add_scalar(self, target: int, value: Tensor) -> None:
         self.scalars.setdefault(target, []).append(value)
 
@@ -118,6 +124,9 @@ class NodeSums:
             total = like.new_zeros((zeros_shape[0], channels, *zeros_shape[2:]))
         if bypass is not None:
             total = channel_shuffle(torch.cat([total, bypass], dim=1), self.partial)
+        full = self.full.pop(target, None)
+        if full is not None:
+            total = total + full
         scalars = self.scalars.pop(target, None)
         if scalars:
             total = total + (scalars[0] if len(scalars) == 1 else torch.stack(scalars).sum())
@@ -130,7 +139,11 @@ def live_nodes(out_edges: Sequence[Sequence[OutEdge]], plan: PreparedPlan, outpu
     for source in reversed(range(len(out_edges))):
         for e in out_edges[source]:
             if e.target in live and plan.is_kept(e.arch):
-                if plan.plan.partial_channels > 1 or any(e.names[k] != NONE for k in plan.computed_ops(e)):
+                if (
+                    plan.plan.partial_channels > 1
+                    or plan.skip_weight is not None
+                    or any(e.names[k] != NONE for k in plan.computed_ops(e))
+                ):
                     live.add(source)
                     break
     return frozenset(live)
@@ -309,6 +322,11 @@ def fused_source(
     edges = [e for e in edges if plan.is_kept(e.arch)]
     if not edges:
         return
+    if plan.skip_weight is not None:  # DARTS-'s auxiliary skip, on the whole input
+        reducers = plan.plan.skip_reducers or {}
+        for e in edges:
+            reducer = reducers.get(e.ops)
+            sums.add_full(e.target, x if reducer is None else reducer(x), plan.skip_weight)
     partial = plan.plan.partial_channels
     if partial > 1:
         part = x.shape[1] // partial

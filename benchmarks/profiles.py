@@ -23,6 +23,13 @@ class Profile:
     searcher_train: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Real-training backend: how a derived genotype is trained from scratch (empty for oracle benchmarks).
     evaluation: dict[str, Any] = field(default_factory=dict)
+    # Per searcher, over `data` (a searcher whose paper searched on other subsets, e.g. PC-DARTS on ImageNet).
+    searcher_data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Searchers the profile's paper never ran, with why: refused unless the user picks the batch size
+    # (`harness.config.check_published_setting`), so a profile never silently runs an unpublished setting.
+    unpublished: dict[str, str] = field(default_factory=dict)
+    # Lines `nash benchmarks` prints under the profile: per-searcher settings and their sources.
+    notes: tuple[str, ...] = ()
 
     def epochs_for(self, searcher: str) -> int:
         return self.epochs.get(searcher, self.epochs["default"])
@@ -32,6 +39,9 @@ class Profile:
 
     def train_for(self, searcher: str) -> dict[str, Any]:
         return {**self.train, **self.searcher_train.get(searcher, {})}
+
+    def data_for(self, searcher: str) -> dict[str, Any]:
+        return {**self.data, **self.searcher_data.get(searcher, {})}
 
 
 @dataclass(frozen=True)

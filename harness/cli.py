@@ -15,15 +15,27 @@ def _add_search(sub) -> None:
     p.add_argument("--benchmark", required=True, help="benchmark name (see `nash benchmarks`)")
     p.add_argument("--searcher", required=True, help="searcher name (see `nash searchers`)")
     p.add_argument("--profile", default="quick", help="quick (minutes on a CPU) or paper (published setting)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="run seed: weights, data order, sampling")
     p.add_argument("--out", default="runs", help="results folder; the run goes to <out>/<run id>/")
-    p.add_argument("--epochs", type=int, default=None, help="override the profile's number of search epochs")
     p.add_argument(
-        "--data", default=None, help="the benchmark's dataset itself on disk (for CIFAR-10 also $NASH_DATA_DIR)"
+        "--epochs",
+        type=int,
+        default=None,
+        help="override the profile's number of search epochs (default: the profile's)",
+    )
+    p.add_argument(
+        "--data",
+        default=None,
+        help="the benchmark's dataset itself on disk (default: found under the data root; for CIFAR-10 also "
+        "$NASH_DATA_DIR, and the quick profile's embedded subset)",
     )
     add_data_root_option(p)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    p.add_argument("--oracle", default=None, help="tabular oracle file (from `nash table build`); else $NASH_ORACLE")
+    p.add_argument(
+        "--oracle",
+        default=None,
+        help="tabular oracle file (from `nash table build`) (default: $NASH_ORACLE, else the embedded table)",
+    )
     add_config_options(p, of_what="the run")
     p.add_argument(
         "--track-eigenvalue",
@@ -31,7 +43,8 @@ def _add_search(sub) -> None:
         default=None,
         metavar="E",
         help="every E epochs (and the last), the dominant Hessian eigenvalue of the val loss w.r.t. the "
-        "architecture (column hessian_eigenvalue; same as --set analysis.eigenvalue_every=E)",
+        "architecture (column hessian_eigenvalue; same as --set analysis.eigenvalue_every=E; default: the config's, "
+        "0 = off)",
     )
     p.add_argument(
         "--rank-every",
@@ -39,7 +52,8 @@ def _add_search(sub) -> None:
         default=None,
         metavar="E",
         help="every E epochs (and the last), Kendall tau of the supernet's ranking of a fixed sample of cells vs the "
-        "table (NB201 benchmarks; column supernet_kendall_tau, cells in ranking.parquet)",
+        "table (NB201 benchmarks; column supernet_kendall_tau, cells in ranking.parquet; default: the config's, "
+        "0 = off)",
     )
     p.add_argument(
         "--deterministic",
@@ -68,8 +82,8 @@ def add_config_options(p, of_what: str) -> None:
         "--config",
         default=None,
         metavar="FILE",
-        help=f"TOML file of config fields of {of_what} ([train], [network], [data], [analysis], [perf], [searcher] "
-        "tables; deterministic, device), applied after the profile, before --set",
+        help=f"TOML file of config fields of {of_what} ([train], [network], [data], [analysis], [perf], [log], "
+        "[searcher] tables; deterministic, device), applied after the profile, before --set (default: none)",
     )
     p.add_argument(
         "--set",
@@ -77,8 +91,22 @@ def add_config_options(p, of_what: str) -> None:
         action="append",
         default=[],
         metavar="SECTION.FIELD=VALUE",
-        help=f"override one config field of {of_what}, e.g. train.arch_lr=3e-4 or network.channels=16 (repeatable)",
+        help=f"override one config field of {of_what}, e.g. train.arch_lr=3e-4 or network.channels=16 "
+        "(repeatable; default: none)",
     )
+    p.add_argument(
+        "--log",
+        action="append",
+        default=[],
+        choices=("tensorboard", "wandb"),
+        help="also send each epoch's row to TensorBoard (<run dir>/tensorboard/) or W&B (repeatable; same as "
+        "--set log.tensorboard=true; default: neither)",
+    )
+
+
+def config_overrides(args) -> list[str]:
+    """--set assignments, then --log's as log.<tracker>=true."""
+    return [*args.overrides, *(f"log.{tracker}=true" for tracker in args.log)]
 
 
 def add_data_root_option(p) -> None:
@@ -87,7 +115,7 @@ def add_data_root_option(p) -> None:
         default=None,
         metavar="DIR",
         help="folder of datasets: cifar-10-batches-py, cifar-100-python, svhn, ImageNet16, imagenet, fashion-mnist "
-        "(else $NASH_DATA_ROOT; layout in docs/DATA.md)",
+        "(default: $NASH_DATA_ROOT; layout in docs/DATA.md)",
     )
 
 
@@ -103,9 +131,9 @@ def _add_demo(sub) -> None:
         help="every searcher on nb201-cifar10, quick profile (embedded data unless a data root has CIFAR-10)",
     )
     p.add_argument("--out", default="runs/demo", help="results folder (finished demo runs are replaced)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of every demo run")
     add_data_root_option(p)
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=_run_demo)
 
 
@@ -116,16 +144,45 @@ def _run_demo(args) -> int:
 
 
 def _add_listings(sub) -> None:
-    from harness.commands import list_benchmarks, list_searchers
+    from harness.cli_listings import list_benchmarks, list_searchers
 
     sub.add_parser("benchmarks", help="list benchmarks and their profiles").set_defaults(func=list_benchmarks)
     sub.add_parser("searchers", help="list searchers").set_defaults(func=list_searchers)
 
 
+class _DefaultsFormatter(argparse.HelpFormatter):
+    """Ends an option's help with "(default: X)" unless the text already says what its default is."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        unset = action.default is None or action.default is False or action.default == []
+        if not action.option_strings or "default" in text.lower() or unset or action.default is argparse.SUPPRESS:
+            return text  # options without a value to show say in words what happens when omitted (a test checks)
+        return f"{text} (default: %(default)s)"
+
+
+class NashParser(argparse.ArgumentParser):
+    """Every `nash` parser, sub-commands included (they inherit the class), shows option defaults."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _DefaultsFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def nash_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nas-harness")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     from harness import cli_evaluate, cli_profile, cli_query, cli_report, cli_sweep, cli_table
 
-    parser = argparse.ArgumentParser(prog="nash", description="nash, the NAS harness")
+    parser = NashParser(prog="nash", description="nash, the NAS harness")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {nash_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_search(sub)
     _add_demo(sub)

@@ -5,18 +5,47 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from benchmarks.errors import NashError
+
 
 def add_parser(sub) -> None:
     from harness.cli import add_data_root_option
 
     p = sub.add_parser("evaluate", help="train a DARTS-family genotype from scratch and record its test error")
-    p.add_argument("--benchmark", required=True, help="a DARTS-family benchmark, e.g. s2-cifar10")
-    p.add_argument("--genotype", required=True, help="Genotype(normal=[...], normal_concat=[...], reduce=..., ...)")
-    p.add_argument("--profile", default="quick", help="quick (seconds-minutes on a CPU) or paper (published protocol)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="runs", help="results folder; the run goes to <out>/<run id>/")
-    p.add_argument("--epochs", type=int, default=None, help="override the protocol's number of epochs")
-    p.add_argument("--data", default=None, help="the benchmark's dataset itself on disk")
+    p.add_argument(
+        "--from-run",
+        metavar="RUN_DIR",
+        default=None,
+        help="a finished search's folder: train its final genotype (its benchmark, profile and seed) and record the "
+        "result in its run.json, instead of --benchmark and --genotype (default: none)",
+    )
+    p.add_argument("--benchmark", default=None, help="a DARTS-family benchmark, e.g. s2-cifar10 (no default)")
+    p.add_argument(
+        "--genotype", default=None, help="Genotype(normal=[...], normal_concat=[...], reduce=..., ...) (no default)"
+    )
+    p.add_argument(
+        "--profile",
+        default=None,
+        help="quick (seconds-minutes on a CPU) or paper (published protocol) (default: quick, or the search's "
+        "with --from-run)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of the weights, data order and augmentation (default: 0, or the search's with --from-run)",
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        help="results folder; the run goes to <out>/<run id>/ (default: runs, or the folder holding RUN_DIR)",
+    )
+    p.add_argument(
+        "--epochs", type=int, default=None, help="override the protocol's number of epochs (default: the protocol's)"
+    )
+    p.add_argument(
+        "--data", default=None, help="the benchmark's dataset itself on disk (default: found under the data root)"
+    )
     add_data_root_option(p)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--resume", action="store_true", help="continue from the run's last epoch checkpoint")
@@ -27,6 +56,15 @@ def add_parser(sub) -> None:
 
 
 def evaluate_command(args) -> int:
+    if args.from_run:
+        from harness.commands import evaluate_search_run
+
+        return evaluate_search_run(args)
+    if not args.benchmark or not args.genotype:
+        raise NashError("nash evaluate needs --benchmark and --genotype, or --from-run RUN_DIR (a finished search)")
+    args.profile = args.profile or "quick"
+    args.seed = 0 if args.seed is None else args.seed
+    args.out = args.out or "runs"
     evaluate_from_args(
         args,
         args.benchmark,

@@ -25,10 +25,16 @@ def add_parser(sub) -> None:
     p.add_argument("--layers", type=int, default=None, help="DARTS-space cells (default: the profile's)")
     p.add_argument("--precision", default="fp32", help="fp32 or bf16 (autocast around the forward passes)")
     p.add_argument("--channels-last", action="store_true", help="network and batches in NHWC memory layout")
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"), help="where to time the steps")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--format", default="table", choices=("table", "json"), help="what to print")
-    p.add_argument("--json", dest="json_file", default=None, metavar="FILE", help="also write the results as JSON")
+    p.add_argument(
+        "--json",
+        dest="json_file",
+        default=None,
+        metavar="FILE",
+        help="also write the results as JSON (default: print only)",
+    )
     p.set_defaults(func=profile_command)
 
 

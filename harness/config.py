@@ -37,8 +37,13 @@ class DataConfig:
     source: str = "embedded"  # "embedded" (shipped CIFAR-10 subset) or the path of the benchmark's dataset
     train_per_class: int | None = None  # class-balanced subsample of the train set; None = all
     arch_per_class: int | None = None  # same for the arch half (x-valid) of CIFAR-100 / ImageNet16; None = all
+    # ImageNet search subsets (protocol imagenet_subsets): the share of every class's train images for the
+    # weights and, disjoint from it, for the architecture.
+    imagenet_weight_fraction: float = 0.1
+    imagenet_arch_fraction: float = 0.1
     split_seed: int = 0  # the weight/arch split is fixed by this, not by the run seed
     augment: bool = True
+    cutout: int = 0  # search batches (both halves): zero one cutout x cutout square per image; 0 = off
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,18 @@ class PerfConfig:
 
 
 @dataclass(frozen=True)
+class LogConfig:
+    """Each epoch's row also sent to experiment trackers (`harness.loggers`); the results never depend on it,
+    so a run's identity (resume, sweep fingerprints) leaves it out. tensorboard: event files in
+    `<run dir>/tensorboard/` (needs the `tensorboard` package); wandb: a W&B run in `wandb_project`
+    (needs `wandb`; W&B's own settings, e.g. WANDB_MODE=offline, apply)."""
+
+    tensorboard: bool = False
+    wandb: bool = False
+    wandb_project: str = "nash"
+
+
+@dataclass(frozen=True)
 class RunConfig:
     benchmark: str
     searcher: str
@@ -109,6 +126,7 @@ class RunConfig:
     deterministic: bool = False  # torch's deterministic algorithms, no cudnn autotuning (harness.environment)
     variant: str = ""  # a sweep preset's cell name (e.g. a ROME ablation switch set); keeps its run id unique
     perf: PerfConfig = field(default_factory=PerfConfig)
+    log: LogConfig = field(default_factory=LogConfig)
 
     @property
     def run_id(self) -> str:
@@ -119,7 +137,7 @@ class RunConfig:
         return dataclasses.asdict(self)
 
 
-SECTIONS = ("network", "train", "data", "analysis", "perf", "searcher")
+SECTIONS = ("network", "train", "data", "analysis", "perf", "log", "searcher")
 
 
 def apply_overrides(config: RunConfig, assignments: list[str]) -> RunConfig:
@@ -185,6 +203,23 @@ def _parse(where: str, kind: type, text: str, optional: bool) -> Any:
         raise NashError(f"{where}: {text!r} is not a valid {kind.__name__}") from None
 
 
+def check_published_setting(config: RunConfig) -> None:
+    """Refuse a searcher its profile's paper never ran (`Profile.unpublished`) unless the batch size was chosen.
+
+    The profile's other values for it are the space's usual search setting; the batch size is what the
+    paper could not fit, so choosing it (`--set train.batch_size=N`) is running an unpublished setting knowingly.
+    """
+    prof = get_profile(get_benchmark(config.benchmark), config.profile)
+    why = prof.unpublished.get(config.searcher)
+    batch = prof.train_for(config.searcher).get("batch_size")
+    if why and config.train.batch_size == batch:
+        raise NashError(
+            f"{config.benchmark} --profile {config.profile} has no {config.searcher} setting: {why}; to run one "
+            f"anyway, choose its batch size: --set train.batch_size=N (other than {batch}; the rest stays the "
+            "profile's search setting)"
+        )
+
+
 def resolve_data_source(dataset: str, data: str | None, data_root: str | None, needs_full: bool) -> str:
     """Where the benchmark's dataset is read from: a path, or "embedded" (CIFAR-10 quick runs only).
 
@@ -241,6 +276,7 @@ def resolve_config(
     source = resolve_data_source(bench.dataset, data, data_root, needs_full=prof.data["source"] != "embedded")
     options = searcher_cls.options_type(**prof.options_for(searcher))
     searcher_cls.validate_for_space(bench.space, options)
+    data_fields = {k: v for k, v in prof.data_for(searcher).items() if k != "source"}
     return RunConfig(
         benchmark=benchmark,
         searcher=searcher,
@@ -248,11 +284,7 @@ def resolve_config(
         seed=seed,
         network=NetworkConfig(**prof.network),
         train=TrainConfig(epochs=n_epochs, **prof.train_for(searcher)),
-        data=DataConfig(
-            source=source,
-            train_per_class=prof.data["train_per_class"],
-            arch_per_class=prof.data.get("arch_per_class"),
-        ),
+        data=DataConfig(source=source, **data_fields),
         searcher_options=dataclasses.asdict(options),
         device=device,
     )

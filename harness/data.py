@@ -28,7 +28,8 @@ def load_search_sets(config: RunConfig) -> tuple[ImageSet, ImageSet]:
 
     train_halves (CIFAR-10 / CIFAR-100 / SVHN): the train set, subsampled to `train_per_class`, cut in
     class-balanced halves. test_halves (NB201 on CIFAR-100 / ImageNet16-120): weights on the train set,
-    architecture on the x-valid half of the test set. imagenet_subsets: 10% + 10% of every ImageNet class.
+    architecture on the x-valid half of the test set. imagenet_subsets: disjoint shares of every ImageNet class
+    (`imagenet_weight_fraction` / `imagenet_arch_fraction`: 10% + 10% by default, PC-DARTS 10% + 2.5%).
     """
     benchmark = get_benchmark(config.benchmark)
     dataset, protocol = benchmark.dataset, benchmark.search_split
@@ -48,7 +49,8 @@ def load_search_sets(config: RunConfig) -> tuple[ImageSet, ImageSet]:
         xvalid = test.subset(xvalid_idx)
         return _subsample(train, data.train_per_class, seed), _subsample(xvalid, data.arch_per_class, seed)
     if protocol == "imagenet_subsets" and dataset == "imagenet":
-        weight, arch = imagenet_search_sets(data.source, seed=seed)
+        fractions = {"fraction": data.imagenet_weight_fraction, "arch_fraction": data.imagenet_arch_fraction}
+        weight, arch = imagenet_search_sets(data.source, seed=seed, **fractions)
         return _subsample(weight, data.train_per_class, seed), _subsample(arch, data.train_per_class, seed)
     raise NashError(f"benchmark {config.benchmark}: no {protocol!r} search protocol for dataset {dataset}")
 
@@ -64,6 +66,7 @@ def load_search_batches(config: RunConfig, device: torch.device) -> PairedBatche
         device=device,
         seed=config.seed,
         augment=config.data.augment,
+        cutout=config.data.cutout,
         mean=spec.mean,
         std=spec.std,
         pin_memory=config.perf.pin_memory,

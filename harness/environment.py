@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import os
 import platform
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -72,16 +75,79 @@ def _use_deterministic_algorithms(enabled: bool) -> None:
         torch.use_deterministic_algorithms(enabled)
 
 
+_STATUS, _CLEAR_REFS = Path("/proc/self/status"), Path("/proc/self/clear_refs")
+
+
 def peak_memory_mb(device: torch.device) -> float:
-    """CUDA: peak allocated since the last reset. CPU: peak resident set size of the process."""
+    """The peak since the last `reset_peak_memory`, so each run (and epoch) reports its own, not the process's.
+
+    CUDA: the allocator's peak of allocated tensors. CPU: the process's peak resident set size (Linux VmHWM,
+    which the reset lowers to the current RSS: the interpreter, torch and the run's data are in it); where
+    /proc cannot be read or reset (not Linux), the process's peak RSS since it started (ru_maxrss).
+    """
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device) / 2**20
+    try:
+        match = re.search(r"^VmHWM:\s+(\d+) kB", _STATUS.read_text(), re.MULTILINE)
+    except OSError:
+        match = None
+    if match is not None:
+        return int(match.group(1)) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
+def resident_memory_mb() -> float:
+    """The process's resident set size now (Linux VmRSS); 0 where /proc cannot be read."""
+    try:
+        match = re.search(r"^VmRSS:\s+(\d+) kB", _STATUS.read_text(), re.MULTILINE)
+    except OSError:
+        return 0.0
+    return int(match.group(1)) / 1024 if match else 0.0
+
+
+class PeakMemory:
+    """A run's own peak memory, epoch by epoch: what `peak_mem_mb` holds (docs/RESULTS.md).
+
+    CUDA: the allocator's peak of allocated tensors during the epoch. CPU (Linux): the process's peak
+    resident set size during the epoch (VmHWM, reset when the epoch starts), so a run in a process that
+    ran a bigger search before (the demo, a local sweep) reports its own peak, not the earlier one. At the
+    run's start, memory earlier runs freed is handed back to the OS (malloc_trim); what the process still
+    holds then (interpreter, torch, the oracle table) is in the figure and recorded as `base_mb` (VmRSS), so
+    the increase can be read off. Without Linux /proc the CPU figure is the process's peak since it started.
+    """
+
+    def __init__(self, device: torch.device) -> None:
+        self.device = device
+        if device.type != "cuda":
+            _release_freed_memory()
+        self.base_mb = 0.0 if device.type == "cuda" else resident_memory_mb()
+
+    def start_epoch(self) -> None:
+        reset_peak_memory(self.device)
+
+    def peak_mb(self) -> float:
+        return peak_memory_mb(self.device)
+
+
+def _release_freed_memory() -> None:
+    """Collect garbage and hand memory freed by earlier runs back to the OS (glibc malloc_trim), so it does not
+    count in the next run's resident size. A no-op where glibc is not the allocator."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def reset_peak_memory(device: torch.device) -> None:
+    """Start a new peak: CUDA's allocator statistics; on Linux CPU, VmHWM (writing 5 to /proc/self/clear_refs)."""
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
+        return
+    try:
+        _CLEAR_REFS.write_text("5")
+    except OSError:  # not Linux, or /proc is read-only here: the peak stays the process's since its start
+        pass
 
 
 def versions() -> dict[str, str]:

@@ -16,11 +16,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.errors import NashError
 from harness.store import read_json, write_json
-from harness.sweep_plan import PlannedCell
+
+if TYPE_CHECKING:  # sweep_plan resolves configs (torch); `nash status` reads the manifest without it
+    from harness.sweep_plan import PlannedCell
 
 MANIFEST_FILE = "sweep.json"
 LOCK_FILE = ".sweep.lock"

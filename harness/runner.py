@@ -18,20 +18,22 @@ from benchmarks.errors import NashError
 from benchmarks.nb201.oracle import Nb201Oracle, default_oracle
 from benchmarks.registry import Benchmark, get_benchmark
 from benchmarks.spaces import get_space
-from harness.config import RunConfig
+from harness.config import RunConfig, check_published_setting
 from harness.data import load_search_batches
 from harness.environment import (
+    PeakMemory,
     determinism,
     device_name,
     git_commit,
-    peak_memory_mb,
-    reset_peak_memory,
     resolve_device,
     seed_everything,
     versions,
 )
+from harness.epoch_states import EpochStates, remove_epoch_states
 from harness.instruments import SearchInstruments, check_analysis
 from harness.interrupt import raise_if_stop_requested
+from harness.loggers import EpochLoggers, check_loggers
+from harness.run_lock import run_lock
 from harness.search_checkpoint import (
     config_identity,
     has_checkpoint,
@@ -40,7 +42,7 @@ from harness.search_checkpoint import (
     save_search_checkpoint,
 )
 from harness.store import EPOCHS_FILE, RUN_FILE, ensure_writable, prepare_run_dir, read_json, write_epochs, write_json
-from searchers.base import StepStats
+from searchers.base import EpochEnd, StepStats
 from searchers.precision import ForwardMode, check_precision_supported
 from searchers.registry import get_searcher
 
@@ -69,12 +71,19 @@ def run_search(
     """
     benchmark = get_benchmark(config.benchmark)
     searcher_cls = get_searcher(config.searcher)
+    check_published_setting(config)
     searcher_cls.check_run(
         searcher_cls.options_type(**config.searcher_options),
         epochs=config.train.epochs,
         channels=config.network.channels,
     )
     check_analysis(config, benchmark)
+    check_loggers(config.log)
+    with run_lock(Path(out) / config.run_id):  # one process per run: a second one is refused
+        return _run_search_locked(config, Path(out), benchmark, overwrite, progress, oracle, resume)
+
+
+def _run_search_locked(config, out: Path, benchmark, overwrite, progress, oracle, resume) -> RunResult:
     run_dir = Path(out) / config.run_id
     previous = _previous_facts(run_dir, config, overwrite, resume)
     if previous is not None and previous.get("status") == "done":
@@ -86,6 +95,7 @@ def run_search(
     else:
         run_dir = prepare_run_dir(Path(out), config.run_id, overwrite)
         remove_checkpoints(run_dir)
+        remove_epoch_states(run_dir)
     facts: dict[str, Any] = {
         "run_id": config.run_id,
         "status": "running",
@@ -135,6 +145,7 @@ def run_search(
     )
     write_json(run_dir / RUN_FILE, facts)
     remove_checkpoints(run_dir)  # a done run is never resumed; see harness.search_checkpoint
+    remove_epoch_states(run_dir)
     return RunResult(run_dir, rows, facts)
 
 
@@ -176,6 +187,8 @@ class _SearchClock:
 
 def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle, facts, device, resume, clock):
     facts["device"] = device_name(device)
+    memory = PeakMemory(device)  # before the data and the supernet: they are the run's own memory
+    facts["base_mem_mb"] = memory.base_mb
     check_precision_supported(config.perf.precision, device)  # before the data loads
     seed_everything(config.seed)
     batches = load_search_batches(config, device)
@@ -202,10 +215,12 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         write_json(run_dir / RUN_FILE, facts)
     elif resume:
         (run_dir / EPOCHS_FILE).unlink(missing_ok=True)  # rows of an attempt no checkpoint covers
+        remove_epoch_states(run_dir)
     # After the restore: a resumed run keeps ranking.parquet's rows of the epochs it has.
     instruments = SearchInstruments(
         config.analysis, benchmark, searcher, batches, oracle, run_dir, start_epoch=len(rows)
     )
+    loggers = EpochLoggers(config, run_dir)  # TensorBoard / W&B when config.log asks for them
     bar = tqdm(
         total=total * batches.steps_per_epoch,
         initial=len(rows) * batches.steps_per_epoch,
@@ -215,8 +230,10 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         leave=False,
     )
     compiled_before = compile_seconds() if config.perf.compile else 0.0
-    for epoch in range(len(rows), total):
-        reset_peak_memory(device)
+    states = EpochStates(run_dir, device)  # kept for a searcher that may roll back (Searcher.keeps_state)
+    epoch = len(rows)
+    while epoch < total:
+        memory.start_epoch()
         epoch_start = time.perf_counter()
         searcher.new_epoch(epoch, total)
         network.train()
@@ -227,7 +244,7 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
             raise_if_stop_requested()
         row = _epoch_row(config, epoch, searcher, sums, oracle, benchmark)
         row["epoch_seconds"] = time.perf_counter() - epoch_start
-        row["peak_mem_mb"] = peak_memory_mb(device)
+        row["peak_mem_mb"] = memory.peak_mb()
         row["device"] = device.type
         row["precision"], row["channels_last"] = config.perf.precision, config.perf.channels_last
         if config.perf.compile:
@@ -235,10 +252,26 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
             compiled_before += row["compile_seconds"]
         row.update(instruments.measure(epoch, total))  # after the timings: they are the search's own cost
         rows.append(row)
+        # Epoch-level control (early stop, roll-back): the searcher may drop the epochs after one it names.
+        decision = searcher.end_epoch(EpochEnd(epoch, total, row, states.load))
+        if decision is not None:
+            rows = rows[: decision.last_epoch + 1]
+            instruments.discard_after(decision.last_epoch)
         write_epochs(run_dir / EPOCHS_FILE, rows)
+        loggers.log(row)
+        if decision is not None and decision.stop:
+            break  # no checkpoint: a kill before run.json says done redoes this epoch and decides again
+        if decision is None and searcher.keeps_state(epoch):
+            states.save(epoch, searcher.state_dict())  # before the checkpoint that may need it
         save_search_checkpoint(run_dir, config, rows, searcher, batches, clock.seconds())
-        bar.set_postfix_str(f"epoch {epoch + 1}/{total} skip={row['skip_count']}")
+        if decision is not None:
+            states.discard_after(decision.last_epoch)  # after the checkpoint: a kill keeps what it needs
+        bar.set_postfix_str(f"epoch {len(rows)}/{total} skip={row['skip_count']}")
+        epoch = len(rows)
     bar.close()
+    loggers.close()
+    if searcher.run_facts():
+        facts["searcher_facts"] = searcher.run_facts()
     return rows
 
 

@@ -28,6 +28,12 @@ from harness.store import atomic_write
 PREVIOUS_CHECKPOINT_FILE = "checkpoint.prev.pt"
 CHECKPOINT_FORMAT = 1
 _KEYS = ("format", "identity", "epoch", "rows", "searcher", "batches", "rng", "search_seconds")
+_ADDED_DEFAULTS = {
+    "train": {"lr_warmup_epochs": 0, "arch_grad_clip": 0.0},
+    "data": {"imagenet_weight_fraction": 0.1, "imagenet_arch_fraction": 0.1, "cutout": 0},
+    # fused_edges: runs before the switch (same values up to summation order)
+    "perf": {"fused_edges": True, "compile": False},
+}
 
 
 @dataclass
@@ -55,10 +61,12 @@ def config_identity(config: RunConfig | dict[str, Any]) -> dict[str, Any]:
     """
     identity = copy.deepcopy(config) if isinstance(config, dict) else config.to_dict()
     identity.pop("device", None)
+    identity.pop("log", None)  # where rows are mirrored, not what they are
     identity.setdefault("deterministic", False)  # run.json files written before the field existed
     identity.setdefault("perf", {"precision": "fp32", "channels_last": False, "pin_memory": False})  # likewise
-    identity["perf"].setdefault("fused_edges", True)  # runs before the switch (same values up to summation order)
-    identity["perf"].setdefault("compile", False)
+    for section, defaults in _ADDED_DEFAULTS.items():  # fields added later, at the value that kept the old behaviour
+        for name, value in defaults.items():
+            identity.get(section, {}).setdefault(name, value)
     source = identity.get("data", {}).get("source")
     identity.setdefault("data", {})["source"] = "embedded" if source == "embedded" else "on disk"
     return identity

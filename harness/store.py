@@ -14,8 +14,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from benchmarks.errors import NashError
 
 RUN_FILE = "run.json"
@@ -60,6 +58,8 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
 
 
 def write_epochs(path: Path, rows: list[dict[str, Any]]) -> None:
+    import pandas as pd  # here, not at the top: `nash status` reads run files without pandas (0.3 s)
+
     frame = pd.DataFrame(rows)
     atomic_write(path, lambda handle: frame.to_parquet(handle, index=False))
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from benchmarks.errors import NashError
 from benchmarks.registry import get_benchmark
-from harness.config import RunConfig, apply_overrides, resolve_config
+from harness.config import RunConfig, apply_overrides, check_published_setting, resolve_config
 from harness.config_file import apply_config_values
 from harness.sweep_presets import Preset, Variant, scaled_epochs
 from searchers.registry import get_searcher
@@ -115,6 +115,7 @@ def build_config(spec: CellSpec, *, data: str | None = None) -> RunConfig:
             config = dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=spec.epochs))
     config = apply_overrides(with_searcher_options(config, spec.options), spec.overrides)
     config = dataclasses.replace(config, variant=spec.variant, deterministic=config.deterministic or spec.deterministic)
+    check_published_setting(config)
     searcher_cls = get_searcher(config.searcher)
     searcher_cls.check_run(
         searcher_cls.options_type(**config.searcher_options),
@@ -147,9 +148,12 @@ def with_searcher_options(config: RunConfig, options: dict[str, Any]) -> RunConf
 def expand_specs(request: SweepRequest) -> list[CellSpec]:
     """The product in a stable order: benchmark, searcher, variant, seed."""
     variants = request.preset.variants if request.preset and request.preset.variants else [Variant("")]
+    excluded = set(request.preset.exclude) if request.preset else set()
     specs = []
     for benchmark in request.benchmarks:
         for searcher in request.searchers:
+            if (searcher, benchmark) in excluded:
+                continue
             for variant in variants:
                 epochs = request.epochs if request.epochs is not None else variant.epochs
                 for seed in request.seeds:
@@ -206,4 +210,5 @@ def config_fingerprint(config: RunConfig) -> str:
     facts = config.to_dict()
     facts["data"] = {k: v for k, v in facts["data"].items() if k != "source"}
     facts.pop("device")
+    facts.pop("log")  # trackers may be switched on or off between sweeps of the same cells
     return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()[:16]

@@ -17,7 +17,16 @@ from typing import Any
 from benchmarks.errors import NashError
 
 PRESETS_DIR = Path(__file__).parent / "presets"
-_PRESET_KEYS = {"description", "searchers", "benchmarks", "seeds", "profile", "keep_k_times_epochs", "variants"}
+_PRESET_KEYS = {
+    "description",
+    "searchers",
+    "benchmarks",
+    "seeds",
+    "profile",
+    "keep_k_times_epochs",
+    "variants",
+    "exclude",
+}
 _VARIANT_KEYS = {"options", "epochs"}
 
 
@@ -38,6 +47,7 @@ class Preset:
     profile: str
     variants: list[Variant]  # empty: one plain cell per searcher x benchmark x seed
     keep_k_times_epochs: bool = False
+    exclude: list[tuple[str, str]] = field(default_factory=list)  # (searcher, benchmark) pairs left out
 
 
 def preset_names() -> list[str]:
@@ -78,9 +88,21 @@ def _parse(name: str, path: Path, data: dict[str, Any]) -> Preset:
             profile=str(data.get("profile", "quick")),
             variants=variants,
             keep_k_times_epochs=bool(data.get("keep_k_times_epochs", False)),
+            exclude=_excluded_pairs(path, data.get("exclude", [])),
         )
     except KeyError as err:
         raise NashError(f"preset {path}: missing key {err.args[0]!r}") from None
+
+
+def _excluded_pairs(path: Path, entries: Any) -> list[tuple[str, str]]:
+    """`exclude = [{ searcher = "darts", benchmark = "s0-imagenet" }, ...]`: cells the preset's study has not."""
+    pairs = []
+    for entry in entries if isinstance(entries, list) else [entries]:
+        if not (isinstance(entry, dict) and set(entry) == {"searcher", "benchmark"}):
+            example = '{ searcher = "darts", benchmark = "s0-imagenet" }'
+            raise NashError(f"preset {path}: each exclude entry is a table like {example}")
+        pairs.append((str(entry["searcher"]), str(entry["benchmark"])))
+    return pairs
 
 
 def scaled_epochs(profile_k: int, profile_epochs: int, k: int) -> int:

@@ -1,7 +1,7 @@
 """`nash report`: every table and plot over a results folder, with index.html and index.md.
 
 Parts without data (no eigenvalues, no evaluations, no ROME switches, ...) are skipped and the
-index says so; nothing here needs torch.
+index says so; each plot is shown right after the table it belongs to; nothing here needs torch.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks.errors import NashError
-from reports import analysis_tables, paper_tables, plots
+from reports import analysis_tables, paper_tables, plots, rome_tables
 from reports.collapse import CollapseRule, over_epochs, run_collapse, with_cell_counts
+from reports.collapse_plot import collapse_figures
 from reports.eigenvalue import EIGEN_COLUMN, EarlyStopRule, early_stops
 from reports.ranking import TAU_COLUMN, benchmark_tau, final_metrics, mean_ranks, method_ranks, supernet_tau
 from reports.render import Table, to_html, to_markdown, write_table
@@ -35,6 +36,16 @@ class Report:
     plots: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what was skipped and why
     runs: int = 0
+    figures: dict[str, list[Path]] = field(default_factory=dict)  # table name -> its plots, shown after it
+
+    def add(self, table: Table | None, skipped: str = "", plots: list[Path] | None = None) -> None:
+        if table is None:
+            self.notes.append(f"skipped {skipped}")
+            return
+        self.tables.append(table)
+        if plots:
+            self.plots += plots
+            self.figures.setdefault(table.name, []).extend(plots)
 
 
 def per_run_table(counted: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
@@ -44,10 +55,7 @@ def per_run_table(counted: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
     return per_run.merge(extra, on="run_path", how="left")
 
 
-def build_report(store: RunStore, out: Path, options: ReportOptions = ReportOptions()) -> Report:
-    report = Report(Path(out), runs=len(store.facts))
-    if store.epochs.empty:
-        raise NashError("no search run with finished epochs in that folder; run `nash search` or `nash demo` first")
+def _finished(store: RunStore, report: Report) -> pd.DataFrame:
     epochs = store.epochs
     if "run.status" in epochs.columns:  # a failed or running search's last epoch is not its result
         unfinished = store.facts.loc[store.facts["run.status"] != "done", "run_path"]
@@ -60,7 +68,17 @@ def build_report(store: RunStore, out: Path, options: ReportOptions = ReportOpti
             raise NashError(
                 "no finished search run in that folder (every run.json says running, failed or interrupted)"
             )
-    counted = with_cell_counts(epochs, options.rule)
+    return epochs
+
+
+def build_report(store: RunStore, out: Path, options: ReportOptions = ReportOptions()) -> Report:
+    report = Report(Path(out), runs=len(store.facts))
+    if store.epochs.empty:
+        raise NashError("no search run with finished epochs in that folder; run `nash search` or `nash demo` first")
+    if store.duplicates:
+        report.notes.append(f"counted once: {len(store.duplicates)} run folder(s) holding a copy of another run "
+                            f"(same run_id, run.json and epochs) left out: {', '.join(store.duplicates)}")  # fmt: skip
+    counted = with_cell_counts(_finished(store, report), options.rule)
     per_run = per_run_table(counted, store.facts)
     report.runs = len(per_run)
     data = report.folder / "data"
@@ -68,56 +86,47 @@ def build_report(store: RunStore, out: Path, options: ReportOptions = ReportOpti
     per_run.to_csv(data / "runs.csv", index=False)
     colours = plots.searcher_colours(per_run["searcher"])
     figures = report.folder / "plots"
+    published = options.published
 
-    report.tables.append(analysis_tables.collapse_table(per_run, options.rule))
-    report.tables.append(analysis_tables.run_collapse_table(per_run))
-    for builder, name in [
-        (paper_tables.nb201_table, "NAS-Bench-201 table: no NB201 runs"),
-        (paper_tables.s1_s4_table, "S1–S4 table: no runs on s1-* … s4-*"),
-        (paper_tables.s0_table, "S0 table: no runs on s0-*"),
-        (paper_tables.ablation_table, "ROME ablation table: no ROME runs with switches in their config"),
-        (paper_tables.k_table, "K table: no ROME runs with K in their config"),
-    ]:
-        table = builder(per_run, options.published)
-        report.tables.append(table) if table is not None else report.notes.append(f"skipped {name}")
+    report.add(analysis_tables.collapse_table(per_run, options.rule),
+               plots=collapse_figures(counted, options.rule, figures, colours))  # fmt: skip
+    report.add(analysis_tables.run_collapse_table(per_run))
+    report.add(paper_tables.nb201_table(per_run, published), "NAS-Bench-201 table: no NB201 runs")
+    report.add(paper_tables.s1_s4_table(per_run, published), "S1–S4 table: no runs on s1-* … s4-*")
+    report.add(rome_tables.s0_table(per_run, published), "S0 table: no runs on s0-*")
+    report.add(rome_tables.ablation_table(per_run, published),
+               "ROME ablation table: no ROME runs with switches in their config")  # fmt: skip
+    report.add(rome_tables.k_table(per_run, published), "K table: no ROME runs with K in their config")
 
     stops = early_stops(counted, options.early_stop)
     if stops.empty:
         report.notes.append(f"skipped the eigenvalue early-stop table and plot: no `{EIGEN_COLUMN}` values")
     else:
-        report.tables.append(analysis_tables.early_stop_table(stops, options.early_stop))
         eigen = over_epochs(counted, EIGEN_COLUMN)
         marks = stops.rename(columns={"stop_epoch": "epoch"})  # dotted: where the early-stop rule would stop
         label, title = "dominant eigenvalue λ_max (unitless)", "Hessian eigenvalue (dotted: early stop)"
-        report.plots += plots.curves(eigen, figures, "eigenvalue", label, title, colours, marks)
+        eigen_plots = plots.curves(eigen, figures, "eigenvalue", label, title, colours, marks, runs=per_run)
+        report.add(analysis_tables.early_stop_table(stops, options.early_stop), plots=eigen_plots)
 
     metrics = final_metrics(per_run)
     ranks = method_ranks(metrics)
     if ranks.empty:
         report.notes.append("skipped method rankings: no final metric (oracle accuracy or evaluation test error)")
     else:
-        report.tables += analysis_tables.rank_tables(ranks, mean_ranks(ranks), benchmark_tau(ranks), metrics)
-        report.plots += plots.rank_heatmap(ranks, figures)
+        rank_tables = analysis_tables.rank_tables(ranks, mean_ranks(ranks), benchmark_tau(ranks), metrics)
+        report.add(rank_tables[0], plots=plots.rank_heatmap(ranks, figures))
+        for table in rank_tables[1:]:
+            report.add(table)
 
     taus = supernet_tau(store.epochs, store.rankings)
     if taus.empty:
         report.notes.append(f"skipped supernet Kendall τ: no `{TAU_COLUMN}` values and no ranking.parquet")
     else:
-        report.tables.append(analysis_tables.supernet_tau_table(taus))
         tau_stats = over_epochs(taus.rename(columns={TAU_COLUMN: "tau_value"}), "tau_value")
-        report.plots += plots.curves(tau_stats, figures, "supernet_tau", "Kendall τ", "supernet ranking", colours)
-    report.tables.append(analysis_tables.cost_table(per_run, options.published))
-
-    report.plots += plots.curves(over_epochs(counted, "skip_normal"), figures, "skips", "skip_connect ops in the "
-                                 "normal cell (count)", "skip count", colours)  # fmt: skip
-    accuracy = over_epochs(counted, "headline_acc")
-    if accuracy.empty:
-        report.notes.append("skipped oracle accuracy vs epoch: no benchmark with a tabular oracle")
-    else:
-        report.plots += plots.curves(
-            accuracy, figures, "oracle_acc", "headline oracle accuracy (%)", "derived cell", colours
-        )
-    report.plots += plots.cost_bars(per_run, figures, colours)
+        tau_plots = plots.curves(tau_stats, figures, "supernet_tau", "Kendall τ", "supernet ranking", colours,
+                                 runs=per_run)  # fmt: skip
+        report.add(analysis_tables.supernet_tau_table(taus), plots=tau_plots)
+    report.add(analysis_tables.cost_table(per_run, published), plots=plots.cost_bars(per_run, figures, colours))
 
     for table in report.tables:
         write_table(table, report.folder / "tables")
@@ -136,28 +145,32 @@ def write_report(runs: str | Path, out: str | Path, options: ReportOptions = Rep
     return build_report(store, Path(out), options)
 
 
+_STYLE = (
+    "body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}"
+    "table{border-collapse:collapse;font-size:13px;margin-bottom:.5em}"
+    "td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}td.num,th.num{text-align:right}"
+    ".note{color:#555;font-size:12px}img{max-width:100%;margin:.5em 0}"
+)
+
+
 def _write_index(report: Report, store: RunStore) -> None:
     folder = report.folder
     summary = f"{report.runs} search runs, {len(store.evaluations)} evaluation runs"
     if store.skipped:
         summary += f"; {len(store.skipped)} damaged runs skipped"
-    images = [p.relative_to(folder).as_posix() for p in report.plots]
-    md = ["# nash report", "", summary, ""]
-    md += [f"- {note}" for note in [*report.notes, *(f"skipped damaged run {s}" for s in store.skipped)]]
-    md += ["", *(to_markdown(t) if t.inline else _link(t, "md") for t in report.tables), "## Plots", ""]
-    md += [f"![{Path(i).stem}]({i})  \n(PDF: [{Path(i).with_suffix('.pdf').name}]({i[:-4]}.pdf))" for i in images]
-    (folder / "index.md").write_text("\n".join(md) + "\n")
-    style = (
-        "body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}"
-        "table{border-collapse:collapse;font-size:13px;margin-bottom:.5em}"
-        "td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}.note{color:#555;font-size:12px}"
-        "img{max-width:100%;margin:.5em 0}"
-    )
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>nash report</title><style>{style}</style>"
+    notes = [*report.notes, *(f"skipped damaged run {s}" for s in store.skipped)]
+    md = ["# nash report", "", summary, "", *(f"- {note}" for note in notes), ""]
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>nash report</title><style>{_STYLE}</style>"
              f"</head><body><h1>nash report</h1><p>{html.escape(summary)}</p>"]  # fmt: skip
-    parts += [f"<p class='note'>{html.escape(n)}</p>" for n in report.notes]
-    parts += [to_html(t) if t.inline else _link(t, "html") for t in report.tables]
-    parts += ["<h2>Plots</h2>", *(f"<img src='{html.escape(i)}' alt='{html.escape(i)}'>" for i in images)]
+    parts += [f"<p class='note'>{html.escape(n)}</p>" for n in notes]
+    for table in report.tables:
+        md.append(to_markdown(table) if table.inline else _link(table, "md"))
+        parts.append(to_html(table) if table.inline else _link(table, "html"))
+        for png in report.figures.get(table.name, []):
+            image = png.relative_to(folder).as_posix()
+            md.append(f"![{png.stem}]({image})  \n(PDF: [{png.with_suffix('.pdf').name}]({image[:-4]}.pdf))\n")
+            parts.append(f"<img src='{html.escape(image)}' alt='{html.escape(png.stem)}'>")
+    (folder / "index.md").write_text("\n".join(md) + "\n")
     (folder / "index.html").write_text("\n".join(parts) + "</body></html>\n")
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reports.settings import ensure_setting_columns
+
 EIGEN_COLUMN = "hessian_eigenvalue"
 
 
@@ -73,7 +75,8 @@ def early_stops(epochs: pd.DataFrame, rule: EarlyStopRule = EarlyStopRule()) -> 
     """Per run with eigenvalue measurements: trigger epoch, stop epoch, ratio and the stop epoch's genotype."""
     if EIGEN_COLUMN not in epochs.columns:
         return pd.DataFrame()
-    identity = ["run_path", "benchmark", "searcher", "variant", "seed"]
+    epochs = ensure_setting_columns(epochs)
+    identity = ["run_path", "benchmark", "searcher", "variant", "setting", "seed"]
     narrow = epochs[[*identity, "epoch", "genotype", EIGEN_COLUMN]]  # groupby over the wide frame is slow
     measured_runs = narrow.loc[narrow[EIGEN_COLUMN].notna(), "run_path"].unique()
     lines = []

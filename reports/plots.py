@@ -1,7 +1,9 @@
 """Report figures (matplotlib, Agg backend), each written as PNG and PDF.
 
-One colour per searcher everywhere (`searcher_colours`); curves are the mean over seeds with a
-±1 std band. Every function returns the PNG paths it wrote ([] when it had no data).
+One colour and marker per searcher everywhere (`searcher_colours`, `searcher_marker`); another setting
+or sweep variant of the same searcher keeps the colour and changes the line style. Curves are the
+mean over seeds with a ±1 std band (no band for one seed); legends sit outside the axes; titles name
+the setting (profile, seeds, epochs). Every function returns the PNG paths it wrote ([] without data).
 """
 
 from __future__ import annotations
@@ -15,17 +17,32 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from reports.collapse import GROUP, method_label  # noqa: E402
+from reports.collapse import GROUP, group_label  # noqa: E402
+from reports.settings import EPOCHS_BUDGET, ensure_setting_columns  # noqa: E402
 
-_FIXED = {"darts": "tab:blue", "darts-v2": "tab:cyan", "gdas": "tab:orange", "pcdarts": "tab:green", "rome": "tab:red"}
-_SPARE = ("tab:purple", "tab:brown", "tab:pink", "tab:gray", "tab:olive")
+# Fixed, mutually distinct colours for the built-in searchers (CIELAB ΔE >= 25 between any two, with the
+# first spares too; tests/reports/test_build.py), plus one marker each.
+_FIXED = {
+    "darts": "#1f77b4",  # blue
+    "darts-v2": "#9467bd",  # purple
+    "gdas": "#ff7f0e",  # orange
+    "pcdarts": "#2ca02c",  # green
+    "rome": "#d62728",  # red
+    "darts-es": "#8c564b",  # brown
+    "darts-ada": "#e377c2",  # pink
+    "sdarts-rs": "#000000",  # black (not cyan: next to darts' blue it reads as the same hue)
+    "darts-minus": "#bcbd22",  # olive
+    "drnas": "#7f7f7f",  # grey
+}
+_SPARE = ("#e7ba52", "#637939", "#17becf", "#843c39", "#7b4173", "#393b79", "#a6cee3", "#ffd700")
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p")
+_STYLES = ("-", "--", ":", "-.")
 
 
 def searcher_colours(searchers: Iterable[str]) -> dict[str, str]:
-    """Known searchers keep their colour in every report; others take spare colours in name order."""
+    """Known searchers keep their colour in every report; others (plug-ins) take spare colours in name order."""
     colours = dict(_FIXED)
     spare = iter(_SPARE * 4)
     for name in sorted(set(searchers) - set(_FIXED)):
@@ -33,18 +50,59 @@ def searcher_colours(searchers: Iterable[str]) -> dict[str, str]:
     return colours
 
 
-def _save(fig, folder: Path, stem: str) -> Path:
+def searcher_marker(searcher: str, colours: dict[str, str]) -> str:
+    return _MARKERS[list(colours).index(searcher) % len(_MARKERS)] if searcher in colours else "o"
+
+
+def describe_setting(runs: pd.DataFrame) -> str:
+    """'quick profile, seeds 0–2, 5 epochs' for the runs of one figure."""
+    profiles = sorted({str(p) for p in runs.get("profile", pd.Series(dtype=str)).dropna()})
+    seeds = sorted({int(s) for s in pd.to_numeric(runs.get("seed", pd.Series(dtype=float)), errors="coerce").dropna()})
+    budget = pd.to_numeric(runs.get(EPOCHS_BUDGET, pd.Series(dtype=float)), errors="coerce").dropna()
+    if budget.empty and "epoch" in runs.columns:
+        budget = pd.to_numeric(runs["epoch"], errors="coerce").dropna() + 1
+    parts = [f"{'/'.join(profiles)} profile"] if profiles else []
+    if seeds:
+        parts.append(f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {_span(seeds)}")
+    if len(budget):
+        low, high = int(budget.min()), int(budget.max())
+        parts.append(f"{high} epochs" if low == high else f"{low}–{high} epochs")
+    return ", ".join(parts)
+
+
+def _span(values: list[int]) -> str:
+    contiguous = values == list(range(values[0], values[-1] + 1))
+    return f"{values[0]}–{values[-1]}" if contiguous and len(values) > 2 else ", ".join(map(str, values))
+
+
+def save(fig, folder: Path, stem: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
     png = folder / f"{stem}.png"
-    fig.savefig(png, dpi=120)
-    fig.savefig(folder / f"{stem}.pdf")
+    fig.savefig(png, dpi=120, bbox_inches="tight")
+    fig.savefig(folder / f"{stem}.pdf", bbox_inches="tight")
     plt.close(fig)
     return png
 
 
-def _line_style(variant: str) -> str:
-    return "-" if not variant else "--"
+def line_styles(stats: pd.DataFrame) -> dict[tuple, str]:
+    """Per searcher, its first (variant, setting) is solid, the next dashed, ..."""
+    styles: dict[tuple, str] = {}
+    for _searcher, rows in stats.groupby("searcher", sort=True):
+        for i, key in enumerate(sorted(set(zip(rows["variant"], rows["setting"], strict=True)))):
+            styles[(_searcher, *key)] = _STYLES[i % len(_STYLES)]
+    return styles
+
+
+def draw_band(ax, line: pd.DataFrame, colour: str, style: str, marker: str, label: str) -> None:
+    line = line.sort_values("epoch")
+    ax.plot(line["epoch"], line["mean"], style, color=colour, marker=marker, markersize=3.5, label=label)
+    spread = line["std"].fillna(0.0)
+    if (line["seeds"] > 1).any():
+        ax.fill_between(line["epoch"], line["mean"] - spread, line["mean"] + spread, color=colour, alpha=0.18)
+
+
+def legend_outside(ax, **kwargs) -> None:
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False, borderaxespad=0, **kwargs)
 
 
 def curves(
@@ -55,63 +113,78 @@ def curves(
     title: str,
     colours: dict[str, str],
     marks: pd.DataFrame | None = None,
+    runs: pd.DataFrame | None = None,
+    integer_y: bool = False,
 ) -> list[Path]:
     """One figure per benchmark: mean ± std over seeds of a per-epoch statistic (`reports.collapse.over_epochs`).
 
-    `marks` (benchmark, searcher, epoch) draws a dotted vertical line per row, e.g. where early stop would stop.
+    `marks` (benchmark, searcher, epoch) draws a dotted vertical line per row, e.g. where early stop would stop;
+    `runs` (one row per run) names the setting in the title.
     """
     written = []
+    stats = ensure_setting_columns(stats)
     for benchmark, rows in stats.groupby("benchmark", sort=True):
-        fig, ax = plt.subplots(figsize=(6, 3.6))
-        for (searcher, variant), line in rows.groupby(["searcher", "variant"], sort=True):
-            line = line.sort_values("epoch")
-            colour = colours[searcher]
-            ax.plot(line["epoch"], line["mean"], _line_style(variant), color=colour, marker="o", markersize=3,
-                    label=f"{method_label(searcher, variant)} (n={int(line['seeds'].max())})")  # fmt: skip
-            ax.fill_between(
-                line["epoch"], line["mean"] - line["std"], line["mean"] + line["std"], color=colour, alpha=0.2
-            )
+        fig, ax = plt.subplots(figsize=(7.0, 3.6), layout="constrained")
+        styles = line_styles(rows)
+        for key, line in rows.groupby(GROUP, sort=True):
+            searcher = key[1]
+            label = f"{group_label(dict(zip(GROUP, key, strict=True)))} (n={int(line['seeds'].max())})"
+            style = styles[(searcher, key[2], key[3])]
+            draw_band(ax, line, colours[searcher], style, searcher_marker(searcher, colours), label)
         if marks is not None:
             for mark in marks[marks["benchmark"] == benchmark].dropna(subset=["epoch"]).itertuples():
                 ax.axvline(mark.epoch, color=colours[mark.searcher], linestyle=":", linewidth=1)
-        ax.set(xlabel="search epoch", ylabel=ylabel, title=f"{title} — {benchmark}")
+        setting = describe_setting(runs[runs["benchmark"] == benchmark]) if runs is not None else ""
+        ax.set(
+            xlabel="search epoch", ylabel=ylabel, title=f"{title} — {benchmark}" + (f"\n{setting}" if setting else "")
+        )
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if integer_y:
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-        written.append(_save(fig, folder, f"{stem}_{benchmark}"))
+        legend_outside(ax)
+        written.append(save(fig, folder, f"{stem}_{benchmark}"))
     return written
 
 
 def cost_bars(per_run: pd.DataFrame, folder: Path, colours: dict[str, str]) -> list[Path]:
-    """Peak memory (MB) and search time (s) per searcher, mean over seeds with std error bars, per benchmark."""
-    measures = [("peak_mem_mb", "peak memory (MB)"), ("run.search_seconds", "search time (s)")]
+    """Peak memory (MB) and search time per epoch (s) per method setting, seed mean with std bars (n ≥ 2 only).
+
+    Per epoch, not in total: runs of different budgets (5 vs 20 epochs) compare there."""
+    per_run = ensure_setting_columns(per_run)
+    epochs = pd.to_numeric(per_run.get("epochs", pd.Series(dtype=float)), errors="coerce").where(lambda e: e > 0)
+    per_epoch = pd.to_numeric(per_run.get("run.search_seconds", pd.Series(dtype=float)), errors="coerce") / epochs
+    per_run = per_run.assign(search_seconds_per_epoch=per_epoch)
+    measures = [("peak_mem_mb", "peak memory (MB)"), ("search_seconds_per_epoch", "search time per epoch (s)")]
     measures = [(c, label) for c, label in measures if c in per_run.columns and per_run[c].notna().any()]
     if not measures:
         return []
-    fig, axes = plt.subplots(1, len(measures), figsize=(5 * len(measures), 3.8), squeeze=False)
+    fig, axes = plt.subplots(1, len(measures), figsize=(5 * len(measures) + 1.5, 4.2), squeeze=False,
+                             layout="constrained")  # fmt: skip
     for ax, (column, label) in zip(axes[0], measures, strict=True):
-        stats = per_run.assign(value=pd.to_numeric(per_run[column], errors="coerce")).groupby([*GROUP])["value"]
-        stats = stats.agg(mean="mean", std=lambda v: v.std(ddof=0)).reset_index()
-        names = [
-            f"{method_label(s, v)}\n{b}" for b, s, v in zip(stats.benchmark, stats.searcher, stats.variant, strict=True)
-        ]
-        ax.bar(range(len(stats)), stats["mean"], yerr=stats["std"].fillna(0),
-               color=[colours[s] for s in stats["searcher"]], capsize=3)  # fmt: skip
+        stats = per_run.assign(value=pd.to_numeric(per_run[column], errors="coerce")).groupby(GROUP)["value"]
+        stats = stats.agg(mean="mean", std=lambda v: v.std(ddof=0), n="count").reset_index()
+        stats.loc[stats["n"] < 2, "std"] = np.nan
+        names = [f"{group_label(r)}\n{r['benchmark']}" for r in stats.to_dict("records")]
+        ax.bar(range(len(stats)), stats["mean"], yerr=stats["std"], color=[colours[s] for s in stats["searcher"]],
+               capsize=3, error_kw={"elinewidth": 1})  # fmt: skip
         ax.set_xticks(range(len(stats)), names, rotation=45, ha="right", fontsize=7)
         ax.set(ylabel=label, title=label.split(" (")[0])
         ax.grid(axis="y", alpha=0.3)
-    searchers = sorted(set(per_run["searcher"]))
-    axes[0][-1].legend(handles=[Patch(color=colours[s], label=s) for s in searchers], fontsize=8, title="searcher")
-    return [_save(fig, folder, "cost")]
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colours[s]) for s in sorted(set(per_run["searcher"]))]
+    axes[0][-1].legend(handles, sorted(set(per_run["searcher"])), title="searcher", loc="upper left",
+                       bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)  # fmt: skip
+    fig.suptitle(f"Search cost — {describe_setting(per_run)}; bars: seed mean, whiskers: ±1 std (n ≥ 2)", fontsize=9)
+    return [save(fig, folder, "cost")]
 
 
 def rank_heatmap(ranks: pd.DataFrame, folder: Path) -> list[Path]:
     """Benchmarks × searchers, the rank in each cell (1 = best)."""
     if ranks.empty:
         return []
-    fig, ax = plt.subplots(figsize=(1.2 * ranks.shape[1] + 2.5, 0.45 * ranks.shape[0] + 1.6))
+    fig, ax = plt.subplots(figsize=(1.2 * ranks.shape[1] + 2.5, 0.45 * ranks.shape[0] + 1.6), layout="constrained")
     image = ax.imshow(ranks.to_numpy(dtype=float), cmap="viridis_r", aspect="auto")
-    ax.set_xticks(range(ranks.shape[1]), ranks.columns)
+    ax.set_xticks(range(ranks.shape[1]), ranks.columns, rotation=30, ha="right")
     ax.set_yticks(range(ranks.shape[0]), ranks.index)
     values = ranks.to_numpy(dtype=float)
     middle = np.nanmean([np.nanmin(values), np.nanmax(values)])
@@ -119,6 +192,7 @@ def rank_heatmap(ranks: pd.DataFrame, folder: Path) -> list[Path]:
         if not np.isnan(value):  # dark text on the light (good) end of viridis_r, light text on the dark end
             colour = "black" if value <= middle else "white"
             ax.text(j, i, f"{value:g}", ha="center", va="center", color=colour, fontsize=9)
-    ax.set(xlabel="searcher", ylabel="benchmark", title="rank per benchmark (1 = best)")
-    fig.colorbar(image, ax=ax, label="rank")
-    return [_save(fig, folder, "rank_heatmap")]
+    ax.set(xlabel="method", ylabel="benchmark", title="rank per benchmark (1 = best)")
+    colorbar = fig.colorbar(image, ax=ax, label="rank")
+    colorbar.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    return [save(fig, folder, "rank_heatmap")]

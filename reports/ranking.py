@@ -1,6 +1,7 @@
 """Kendall τ (scipy.stats.kendalltau, τ-b): supernet ranking quality and method rankings (ALGORITHMS.md §3).
 
-Method rankings: a method is a searcher, or a searcher with a sweep preset's variant ("rome [td]");
+Method rankings: a method is a searcher, or a searcher with a sweep preset's variant ("rome [td]") and,
+when the folder holds several settings of it, its setting ("darts (quick, 5 ep)");
 the final metric of a (benchmark, method) is its seed mean of the run's headline
 oracle accuracy (NB201, higher is better) or of the evaluation test error (DARTS family, lower is
 better). Searchers are ranked per benchmark (1 = best, ties share their average rank).
@@ -14,7 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau
 
-from reports.collapse import method_label
+from reports.collapse import group_label
+from reports.settings import ensure_setting_columns
 
 TAU_COLUMN = "supernet_kendall_tau"
 
@@ -22,14 +24,16 @@ TAU_COLUMN = "supernet_kendall_tau"
 def supernet_tau(epochs: pd.DataFrame, rankings: pd.DataFrame) -> pd.DataFrame:
     """τ per run and epoch: the `supernet_kendall_tau` column, else computed from ranking.parquet rows."""
     frames = []
+    identity = ["run_path", "benchmark", "searcher", "variant", "setting", "seed"]
+    epochs, rankings = ensure_setting_columns(epochs), ensure_setting_columns(rankings)
     if TAU_COLUMN in epochs.columns:
         measured = epochs.dropna(subset=[TAU_COLUMN])
-        frames.append(measured[["run_path", "benchmark", "searcher", "variant", "seed", "epoch", TAU_COLUMN]])
+        frames.append(measured[[*identity, "epoch", TAU_COLUMN]])
     if not rankings.empty and {"supernet_acc", "oracle_acc"} <= set(rankings.columns):
         lines = []
         for (_run_path, epoch), rows in rankings.groupby(["run_path", "epoch"], sort=True):
             first = rows.iloc[0]
-            line = {k: first[k] for k in ("run_path", "benchmark", "searcher", "variant", "seed")}
+            line = {k: first[k] for k in identity}
             line.update(epoch=epoch, **{TAU_COLUMN: kendalltau(rows["supernet_acc"], rows["oracle_acc"]).statistic})
             lines.append(line)
         computed = pd.DataFrame(lines)
@@ -47,11 +51,8 @@ def supernet_tau(epochs: pd.DataFrame, rankings: pd.DataFrame) -> pd.DataFrame:
 def final_metrics(per_run: pd.DataFrame) -> pd.DataFrame:
     """Seed-mean final metric per (benchmark, method); the method is in column `searcher`."""
     lines = []
-    if "variant" not in per_run.columns:
-        per_run = per_run.assign(variant="")
-    per_run = per_run.assign(
-        method=[method_label(s, v) for s, v in zip(per_run.searcher, per_run.variant, strict=True)]
-    )
+    per_run = ensure_setting_columns(per_run)
+    per_run = per_run.assign(method=[group_label(r) for r in per_run.to_dict("records")])
     for (benchmark, searcher), runs in per_run.groupby(["benchmark", "method"], sort=True):
         accuracy = pd.to_numeric(runs["final_acc"], errors="coerce").dropna()
         error = pd.to_numeric(runs["test_error"], errors="coerce").dropna()

@@ -13,15 +13,21 @@ joins them, so equal run ids in two sweeps never mix. The final evaluation of a 
 `eval.run_id`): from run.json's `evaluation` entry, else from an evaluation run of the same
 benchmark, profile and genotype in the folder (same seed preferred).
 
-A damaged run (unreadable run.json or parquet) is skipped with a one-line warning on stderr.
+A damaged run (unreadable run.json or parquet) is skipped with a one-line warning on stderr. The same
+run found twice (a copy: equal run_id, run.json and epochs, e.g. `runs/demo/X` and `runs/X`) is
+loaded once, from its shortest path; `RunStore.duplicates` says which copies were dropped. Which runs
+are seeds of one experiment is decided by `reports.settings` (columns `setting`, `setting_id`,
+`epochs_budget`). A run
+whose run.json says `running` while no process holds its lock file is loaded as `interrupted`.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +35,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from reports.settings import SETTING, with_settings
+
 RUN_FILE = "run.json"
 EPOCHS_FILE = "epochs.parquet"
 RANKING_FILE = "ranking.parquet"
+LOCK_FILE = ".nash-run.lock"  # held by the process writing the run (harness.run_lock)
 KEY = "run_path"
-IDENTITY = ("benchmark", "searcher", "profile", "seed", "variant")
+IDENTITY = ("benchmark", "searcher", "profile", "seed", "variant", SETTING)
 EVAL_FIELDS = ("test_error", "params", "flops", "seconds", "peak_mem_mb", "run_id")
 
 
@@ -46,6 +55,7 @@ class RunStore:
     evaluations: pd.DataFrame  # one row per evaluation run
     rankings: pd.DataFrame  # ranking.parquet rows with the run's identity; empty when none was written
     skipped: list[str]  # damaged run folders, with the reason
+    duplicates: list[str] = field(default_factory=list)  # copies of a loaded run, not loaded again
 
 
 def warn(message: str) -> None:
@@ -69,11 +79,27 @@ def _find_run_dirs(folder: Path) -> list[Path]:
     return sorted(found)
 
 
-def _read_facts(run_dir: Path) -> dict[str, Any]:
+def _read_facts(run_dir: Path, check_writer: bool = True) -> dict[str, Any]:
     payload = json.loads((run_dir / RUN_FILE).read_text())
     if not isinstance(payload, dict):
         raise ValueError("run.json is not a JSON object")
+    if check_writer and payload.get("status") == "running" and _writer_gone(run_dir):
+        payload = _read_facts(run_dir, check_writer=False)  # it may have finished since the first read
+        if payload.get("status") == "running":
+            payload["status"] = "interrupted"  # its process died mid-run (SIGKILL, OOM, a lost node)
     return payload
+
+
+def _writer_gone(run_dir: Path) -> bool:
+    """Nobody holds the run's lock file (the store format of harness.run_lock: flock on LOCK_FILE)."""
+    try:
+        with open(run_dir / LOCK_FILE, "rb") as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)  # dropped at close: a probe, not a hold
+    except FileNotFoundError:
+        return True  # a running writer keeps the file until it has written its final status
+    except OSError:  # held (BlockingIOError), or a file system without locks: trust run.json
+        return False
+    return True
 
 
 def _search_fact_row(payload: dict[str, Any], run_path: str) -> dict[str, Any]:
@@ -116,12 +142,18 @@ def load_store(folder: str | Path) -> RunStore:
     """Load every run under `folder` (recursively)."""
     folder = Path(folder)
     search_facts, eval_facts, epoch_tables, ranking_tables, skipped = [], [], [], [], []
-    for run_dir in _find_run_dirs(folder):
+    seen: dict[str, list[tuple[dict[str, Any], pa.Table | None, str]]] = {}  # run_id -> loaded copies
+    duplicates: list[str] = []
+    for run_dir in sorted(_find_run_dirs(folder), key=lambda p: (len(p.parts), p.as_posix())):
         run_path = run_dir.relative_to(folder).as_posix() or "."
         try:
             payload = _read_facts(run_dir)
             if payload.get("kind") == "evaluation":
-                eval_facts.append(_eval_fact_row(payload, run_path))
+                copy_of = _loaded_copy(seen, payload, None, run_path)
+                if copy_of is None:
+                    eval_facts.append(_eval_fact_row(payload, run_path))
+                else:
+                    duplicates.append(f"{run_path} (a copy of {copy_of})")
                 continue
             epochs = _read_parquet(run_dir / EPOCHS_FILE) if (run_dir / EPOCHS_FILE).exists() else None
             ranking = _read_parquet(run_dir / RANKING_FILE) if (run_dir / RANKING_FILE).exists() else None
@@ -130,6 +162,10 @@ def load_store(folder: str | Path) -> RunStore:
             warn(f"skipping damaged run {reason}")
             skipped.append(reason)
             continue
+        copy_of = _loaded_copy(seen, payload, epochs, run_path)
+        if copy_of is not None:
+            duplicates.append(f"{run_path} (a copy of {copy_of})")
+            continue
         search_facts.append(_search_fact_row(payload, run_path))
         for table, bucket in ((epochs, epoch_tables), (ranking, ranking_tables)):
             if table is not None and table.num_rows:
@@ -137,7 +173,7 @@ def load_store(folder: str | Path) -> RunStore:
     facts = pd.DataFrame(search_facts)
     evaluations = pd.DataFrame(eval_facts)
     if len(facts):
-        facts = _join_evaluations(facts, evaluations)
+        facts = with_settings(_join_evaluations(facts, evaluations))
     epochs = _concat(epoch_tables)
     if len(epochs):
         # Identity comes from the facts (config), so runs written before a column existed still group.
@@ -146,7 +182,20 @@ def load_store(folder: str | Path) -> RunStore:
     rankings = _concat(ranking_tables)
     if len(rankings):
         rankings = rankings.merge(facts[[KEY, "run_id", *IDENTITY]], on=KEY, how="inner")
-    return RunStore(epochs, facts, evaluations, rankings, skipped)
+    return RunStore(epochs, facts, evaluations, rankings, skipped, duplicates)
+
+
+def _loaded_copy(seen: dict, payload: dict[str, Any], epochs: pa.Table | None, run_path: str) -> str | None:
+    """The path of an already loaded run this one copies (same run_id, run.json and epochs), else None."""
+    copies = seen.setdefault(str(payload.get("run_id", run_path)), [])
+    for other_payload, other_epochs, other_path in copies:
+        same_epochs = (epochs is None and other_epochs is None) or (
+            epochs is not None and other_epochs is not None and epochs.equals(other_epochs)
+        )
+        if same_epochs and other_payload == payload:
+            return other_path
+    copies.append((payload, epochs, run_path))
+    return None
 
 
 def _concat(tables: list[pa.Table]) -> pd.DataFrame:

@@ -12,7 +12,8 @@ Usage: python scripts/gpu_checklist.py --out gpu-results [--data-root DIR] [--de
 5. bf16 vs fp32 final genotype: quick profile on the GPU, DARTS and GDAS, every epoch of the profile.
 
 Every command is printed before it runs and its output kept under --out; a failed step is recorded
-and the rest still run. --smoke runs the same plumbing at toy sizes on the CPU (to test the script).
+and the rest still run. Without a CUDA device it stops at once with one line. --smoke runs the same
+plumbing at toy sizes on the CPU (to test the script); its summary headings name those sizes.
 """
 
 from __future__ import annotations
@@ -136,22 +137,40 @@ def memory_table(fp32: dict | None, bf16: dict | None) -> list[str]:
     return lines
 
 
-def write_summary(out: Path, found: dict[str, Any]) -> None:
+HEADINGS = {
+    "s0": "S0 (paper profile, batch 64):",
+    "nb201": "NB201 (C=16, N=5, batch 64):",
+    "epochs": "NB201 epoch seconds (25k/25k; targets GDAS < 30 s, DARTS < 60 s):",
+    "trajectories": "GPU vs CPU trajectory (quick, deterministic, no augmentation):",
+    "bf16": "bf16 vs fp32 final genotype (quick profile):",
+}
+# What --smoke runs instead (the sizes of profile_step and small()): its numbers say nothing about a GPU.
+SMOKE_HEADINGS = {
+    "s0": "S0 (smoke, CPU: paper profile at C=8, 3 cells, batch 4, 8x8 images, 1 step):",
+    "nb201": "NB201 (smoke, CPU: C=8, N=1, batch 4, 8x8 images, 1 step):",
+    "epochs": "NB201 epoch seconds (smoke, CPU: quick profile, C=4, 8 images per class, batch 16; no targets):",
+    "trajectories": "CPU vs CPU trajectory (smoke: quick, C=4, 8 images per class, batch 16, deterministic, "
+    "no augmentation):",
+    "bf16": "bf16 vs fp32 final genotype (smoke, CPU: quick, C=4, 8 images per class, batch 16, 2 epochs):",
+}
+
+
+def write_summary(out: Path, found: dict[str, Any], headings: dict[str, str] = HEADINGS) -> None:
     (out / "summary.json").write_text(json.dumps(found, indent=2, default=str) + "\n")
     setting = (found["s0_fp32"] or found["nb201_fp32"] or {"setting": {}})["setting"]
     lines = [
         f"device: {setting.get('device')}, torch {setting.get('torch')}, CUDA {setting.get('cuda')}, "
         f"{setting.get('date')}",
         "",
-        "S0 (paper profile, batch 64):",
+        headings["s0"],
         *memory_table(found["s0_fp32"], found["s0_bf16"]),
     ]
-    lines += ["", "NB201 (C=16, N=5, batch 64):", *memory_table(found["nb201_fp32"], found["nb201_bf16"]), ""]
-    lines += ["NB201 epoch seconds (25k/25k; targets GDAS < 30 s, DARTS < 60 s):"]
+    lines += ["", headings["nb201"], *memory_table(found["nb201_fp32"], found["nb201_bf16"]), ""]
+    lines += [headings["epochs"]]
     lines += [f"- {e['searcher']} {e['precision']}: {e['epoch_seconds']}" for e in found["epoch_times"]]
-    lines += ["", "GPU vs CPU trajectory (quick, deterministic, no augmentation):"]
+    lines += ["", headings["trajectories"]]
     lines += [f"- {t}" for t in found["trajectories"]]
-    lines += ["", "bf16 vs fp32 final genotype (quick profile):", *[f"- {g}" for g in found["bf16_genotypes"]]]
+    lines += ["", headings["bf16"], *[f"- {g}" for g in found["bf16_genotypes"]]]
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
@@ -163,6 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--smoke", action="store_true", help="toy sizes on the CPU: tests the plumbing only")
     args = parser.parse_args(argv)
+    if not args.smoke and (problem := cuda_problem(args.device)):
+        print(
+            f"gpu_checklist: error: {problem}; run it on a GPU machine, or --smoke to test it on the CPU",
+            file=sys.stderr,
+        )
+        return 2
     device = "cpu" if args.smoke else args.device
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -173,8 +198,20 @@ def main(argv: list[str] | None = None) -> int:
     found["epoch_times"] = epoch_times(out, device, args.data_root, args.smoke)
     found["trajectories"] = trajectories(out, device, args.smoke)
     found["bf16_genotypes"] = bf16_genotypes(out, device, args.smoke)
-    write_summary(out, found)
+    write_summary(out, found, SMOKE_HEADINGS if args.smoke else HEADINGS)
     return 0
+
+
+def cuda_problem(device: str) -> str | None:
+    """Why `device` cannot run the GPU checks here, or None."""
+    if not device.startswith("cuda"):
+        return f"--device {device}: the checklist measures a CUDA GPU (cuda or cuda:N)"
+    import torch
+
+    if not torch.cuda.is_available():
+        build = f"built for CUDA {torch.version.cuda}" if torch.version.cuda else "a CPU-only build"
+        return f"no CUDA device here (torch {torch.__version__}, {build})"
+    return None
 
 
 if __name__ == "__main__":

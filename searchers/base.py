@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -42,6 +43,11 @@ class TrainConfig:
     arch_beta1: float = 0.5
     arch_beta2: float = 0.999
     arch_weight_decay: float = 1e-3
+    # Weight lr warm-up: epoch e < lr_warmup_epochs uses lr·(e+1)/lr_warmup_epochs instead of the cosine value
+    # (PC-DARTS's ImageNet search, train_search_imagenet.py: 5 epochs at batch > 256). 0 = none.
+    lr_warmup_epochs: int = 0
+    # Gradient-norm clip of the arch step (PC-DARTS's ImageNet search clips α and β at 5). 0 = none.
+    arch_grad_clip: float = 0.0
 
 
 @dataclass
@@ -56,8 +62,43 @@ class StepStats:
     val_count: int
 
 
+@dataclass(frozen=True)
+class EpochEnd:
+    """What the epoch loop tells a searcher after each epoch (`Searcher.end_epoch`).
+
+    `row` is the epoch's finished row (genotype, losses, `hessian_eigenvalue` where measured);
+    `saved_state(e)` returns the `state_dict()` the runner kept after an earlier epoch e of this
+    trajectory, for an e where `keeps_state(e)` was true (KeyError otherwise).
+    """
+
+    epoch: int
+    total: int
+    row: Mapping[str, Any]
+    saved_state: Callable[[int], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class EpochDecision:
+    """A searcher's answer to the epoch loop: keep epochs 0..last_epoch, then stop or go on from there.
+
+    stop=False (roll back): the rows after `last_epoch` are dropped and the search continues with
+    epoch last_epoch + 1; the searcher has already put itself in the state it continues from.
+    stop=True: the rows after `last_epoch` are dropped and the search ends; its result is the row of
+    `last_epoch` (RobustDARTS' early stop returns the cell of an earlier epoch).
+    """
+
+    last_epoch: int
+    stop: bool = False
+
+
 class Searcher(ABC):
-    """One differentiable NAS algorithm behind the harness's contract."""
+    """One differentiable NAS algorithm behind the harness's contract.
+
+    Optional epoch-level control (RobustDARTS' early stop and adaptive regularisation): a searcher
+    may ask for the dominant Hessian eigenvalue of chosen epochs (`wants_eigenvalue`), have the
+    runner keep its state after chosen epochs (`keeps_state`), and answer each finished epoch with
+    an `EpochDecision` (`end_epoch`). The defaults do none of this.
+    """
 
     name: ClassVar[str]
     options_type: ClassVar[type]  # dataclass of the searcher's own switches; validates in __post_init__
@@ -105,6 +146,22 @@ class Searcher(ABC):
 
     def epoch_facts(self) -> dict[str, float]:
         """Per-epoch scalars worth recording (τ, learning rates, entropy)."""
+        return {}
+
+    def wants_eigenvalue(self, epoch: int, total: int) -> bool:
+        """Whether `end_epoch` needs this epoch's `hessian_eigenvalue` (measured whatever `analysis` says)."""
+        return False
+
+    def keeps_state(self, epoch: int) -> bool:
+        """Whether the runner should keep `state_dict()` after this epoch, for a later roll-back to it."""
+        return False
+
+    def end_epoch(self, end: EpochEnd) -> EpochDecision | None:
+        """Called after each epoch's row is complete and before its checkpoint; None: carry on."""
+        return None
+
+    def run_facts(self) -> dict[str, Any]:
+        """Facts about the whole search for run.json (`searcher_facts`), e.g. where a stop rule fired."""
         return {}
 
     def arch_loss(self, batch: Batch) -> Tensor:
@@ -164,6 +221,8 @@ class BilevelSearcher(Searcher):
 
     def new_epoch(self, epoch: int, total: int) -> None:
         lr = cosine_lr(self.train.lr, self.train.lr_min, epoch, total)
+        if epoch < self.train.lr_warmup_epochs:
+            lr = self.train.lr * (epoch + 1) / self.train.lr_warmup_epochs
         for group in self.weight_optimizer.param_groups:
             group["lr"] = lr
 
@@ -188,6 +247,8 @@ class BilevelSearcher(Searcher):
         """
         self.arch_optimizer.zero_grad(set_to_none=True)
         sums = self._backward(batch, mixer, self.arch_parameters())
+        if self.train.arch_grad_clip > 0:
+            nn.utils.clip_grad_norm_(self.arch_parameters(), self.train.arch_grad_clip)
         self.arch_optimizer.step()
         return sums
 
@@ -248,11 +309,15 @@ class BilevelSearcher(Searcher):
         }
 
     def state_dict(self) -> dict[str, Any]:
+        # The arch parameters' gradients outlive the step where a weight-step clip counts them (the
+        # NB201 reference loops of GDAS and DARTS), so exact resume keeps them.
+        grads = [None if p.grad is None else p.grad.detach().clone() for p in self.arch_parameters()]
         return {
             "alpha": self.alpha.detach().clone(),
             "network": self.network.state_dict(),
             "weight_optimizer": self.weight_optimizer.state_dict(),
             "arch_optimizer": self.arch_optimizer.state_dict(),
+            "arch_grads": grads,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -261,3 +326,5 @@ class BilevelSearcher(Searcher):
         self.network.load_state_dict(state["network"])
         self.weight_optimizer.load_state_dict(state["weight_optimizer"])
         self.arch_optimizer.load_state_dict(state["arch_optimizer"])
+        for parameter, grad in zip(self.arch_parameters(), state.get("arch_grads", []), strict=False):
+            parameter.grad = None if grad is None else grad.to(parameter.device).clone()

@@ -131,12 +131,9 @@ class Gdas(BilevelSearcher):
         return {**super().epoch_facts(), "tau": self.tau}
 
     def state_dict(self):
-        # α's gradient outlives the step (the next weight step's clip counts it), so exact resume keeps it.
-        grads = [None if p.grad is None else p.grad.detach().clone() for p in self.arch_parameters()]
-        return {**super().state_dict(), "tau": self.tau, "arch_grads": grads}
+        # α's gradient outlives the step (the next weight step's clip counts it): the base class keeps it.
+        return {**super().state_dict(), "tau": self.tau}
 
     def load_state_dict(self, state) -> None:
         super().load_state_dict(state)
         self.tau = state["tau"]
-        for parameter, grad in zip(self.arch_parameters(), state.get("arch_grads", []), strict=False):
-            parameter.grad = None if grad is None else grad.to(parameter.device).clone()

@@ -153,3 +153,33 @@ def draw_gumbel_sample(logits: Tensor, tau: float, max_tries: int = 100) -> tupl
 def draw_finite_gumbel(logits: Tensor, tau: float, max_tries: int = 100) -> Tensor:
     """Gumbel noise whose sample has no inf/nan (redrawn otherwise, as GDAS specifies)."""
     return draw_gumbel_sample(logits, tau, max_tries)[0]
+
+
+class AuxiliarySkipMixer:
+    """DARTS- (Chu et al., ICLR 2021): another mixer's edge output plus β × an auxiliary skip of the edge input.
+
+    The skip is the identity on stride-1 edges; a stride-2 edge has its own reduction module,
+    looked up by the edge's op list (`reducers[ops]`, built by `searchers.darts_minus`). The skip
+    is outside the softmax: β is a schedule, not a learned weight, and decays to 0 over the search.
+    """
+
+    def __init__(self, inner, beta: float, reducers: dict[nn.Module, nn.Module]) -> None:
+        self.inner = inner
+        self.beta = beta
+        self.reducers = reducers
+
+    def __call__(self, edge: int, ops: nn.ModuleList, x: Tensor) -> Tensor:
+        out = self.inner(edge, ops, x)
+        if self.beta == 0:
+            return out  # β·skip adds exact zeros; skip computing it
+        reducer = self.reducers.get(ops)
+        return out + self.beta * (x if reducer is None else reducer(x))
+
+    def plan(self) -> MixPlan | None:
+        """The inner plan plus the skip (no skip term at β = 0, as the per-edge call)."""
+        plan = plan_of(self.inner)
+        if plan is None or self.beta == 0:
+            return plan
+        if plan.skip_weight:
+            return None  # a second skip: MixPlan holds one; the per-edge path still computes it
+        return replace(plan, skip_weight=self.beta, skip_reducers=self.reducers)

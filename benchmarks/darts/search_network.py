@@ -1,9 +1,10 @@
 """The one-shot network of the DARTS-family spaces (ALGORITHMS.md §1.2).
 
 Stem `cifar`: Conv3x3 (stem_multiplier·C channels) + BN, full resolution. Stem `imagenet` (PC-DARTS /
-ROME direct ImageNet search): three stride-2 3x3 convs, stem0 = conv(3→C/2)+BN+ReLU+conv(C/2→C)+BN,
-stem1 = ReLU+conv(C→C)+BN, so 224 → 28 before the cells; the first cell reads stem0 (56) and stem1
-(28), so it treats its first input as coming from a reduction. Then `layers` cells, the ones at layers//3 and
+ROME direct ImageNet search, PC-DARTS `model_search_imagenet.py`): three stride-2 3x3 convs of width
+S = stem_multiplier·C, stem0 = conv(3→S/2)+BN+ReLU+conv(S/2→S)+BN, stem1 = ReLU+conv(S→S)+BN (3 → 24 →
+48 at C=16), so 224 → 28 before the cells; the first cell reads stem0 (56) and stem1 (28), so it treats
+its first input as coming from a reduction. Then `layers` cells, the ones at layers//3 and
 2·layers//3 reduce (stride 2 on the edges from the cell inputs, channels doubled); each cell
 preprocesses its two inputs to C channels (ReLU-Conv1x1-BN, or FactorizedReduce when the previous
 cell reduced), computes 4 intermediate nodes and concatenates them; global pool + Linear.
@@ -134,7 +135,8 @@ class DartsSearchCell(nn.Module):
 
 
 def imagenet_stem(channels: int) -> tuple[nn.Sequential, nn.Sequential]:
-    """(stem0, stem1): 3 → C/2 → C channels at 1/4 resolution, then C channels at 1/8 (224 → 56 → 28)."""
+    """(stem0, stem1): 3 → S/2 → S channels at 1/4 resolution, then S at 1/8 (224 → 56 → 28); S = `channels`,
+    the stem width (stem_multiplier·C in the search network)."""
     half = channels // 2
     stem0 = nn.Sequential(
         nn.Conv2d(3, half, 3, stride=2, padding=1, bias=False),
@@ -172,13 +174,16 @@ class DartsSearchNetwork(nn.Module):
         if stem not in STEMS:
             raise NashError(f"unknown search-network stem {stem!r}; valid: {', '.join(STEMS)} (network.stem)")
         self.imagenet_stem = stem == "imagenet"
+        c_stem = stem_multiplier * channels
         if self.imagenet_stem:
-            if channels % 2:
-                raise NashError(f"the imagenet stem halves C in its first conv; use an even C, got {channels}")
-            self.stem0, self.stem1 = imagenet_stem(channels)
-            c_prev_prev, c_prev, reduction_prev = channels, channels, True  # stem0 output is 2x stem1's size
+            if c_stem % 2:
+                raise NashError(
+                    f"the imagenet stem halves its width stem_multiplier·C = {c_stem} in its first conv; "
+                    "use an even stem_multiplier·C"
+                )
+            self.stem0, self.stem1 = imagenet_stem(c_stem)
+            c_prev_prev, c_prev, reduction_prev = c_stem, c_stem, True  # stem0 output is 2x stem1's size
         else:
-            c_stem = stem_multiplier * channels
             self.stem = nn.Sequential(nn.Conv2d(3, c_stem, 3, padding=1, bias=False), nn.BatchNorm2d(c_stem))
             c_prev_prev, c_prev, reduction_prev = c_stem, c_stem, False
         c = channels

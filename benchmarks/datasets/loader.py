@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from benchmarks.datasets.augment import CIFAR10_MEAN, CIFAR10_STD, normalize, random_crop_flip
+from benchmarks.datasets.augment import CIFAR10_MEAN, CIFAR10_STD, cutout, normalize, random_crop_flip
 from benchmarks.datasets.images import ImageSet
 from benchmarks.errors import NashError
 
@@ -64,7 +64,9 @@ class PairedBatches:
     same size as their train batch. NAS-Bench-201's search augments both halves with the training
     transform, hence `augment_val=True` by default. `drop_last=False` keeps the final partial batch,
     as a default PyTorch DataLoader does. `pin_memory` stages memory-mapped batches in page-locked
-    memory for a non-blocking copy to the GPU; `channels_last` hands out NHWC-strided images.
+    memory for a non-blocking copy to the GPU; `channels_last` hands out NHWC-strided images. `cutout` > 0
+    zeroes one cutout x cutout square of every augmented image after normalisation (RobustDARTS' search
+    transform, applied to both halves as there); 0 = off.
     """
 
     def __init__(
@@ -82,6 +84,7 @@ class PairedBatches:
         padding: int | None = None,
         pin_memory: bool = False,
         channels_last: bool = False,
+        cutout: int = 0,
     ) -> None:
         if batch_size < 1:
             raise NashError(f"batch_size must be at least 1, got {batch_size}; set a positive batch size")
@@ -99,6 +102,9 @@ class PairedBatches:
         self.augment = augment
         self.augment_val = augment_val
         self.drop_last = drop_last
+        if cutout < 0:
+            raise NashError(f"data.cutout must be >= 0 (0 = off), got {cutout}")
+        self.cutout = cutout
         if weight_set.image_shape != arch_set.image_shape:
             raise NashError(f"weight images are {weight_set.image_shape}, arch images {arch_set.image_shape}")
         height, _, channels = weight_set.image_shape
@@ -129,7 +135,10 @@ class PairedBatches:
         x = data.gather(idx, self.device)
         if augment:
             x = random_crop_flip(x, self._augment, self.padding)
-        x = normalize(x, self._mean, self._std).contiguous(memory_format=data.memory_format)  # crop may undo it
+        x = normalize(x, self._mean, self._std)
+        if augment and self.cutout:
+            x = cutout(x, self.cutout, self._augment)
+        x = x.contiguous(memory_format=data.memory_format)  # crop may undo it
         return x, data.y[idx.to(self.device)]
 
     def epoch(self) -> Iterator[tuple[Batch, Batch]]:

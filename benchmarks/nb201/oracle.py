@@ -167,7 +167,8 @@ class Nb201Oracle:
         return index
 
     def indices_of(self, archs: Sequence[ArchLike] | np.ndarray) -> np.ndarray:
-        """Vectorised `index_of`; an integer array is only bounds-checked."""
+        """Vectorised `index_of`; integers (an array, a range, a list) are only bounds-checked, at array speed."""
+        archs = _as_index_array(archs)
         if isinstance(archs, np.ndarray) and archs.dtype.kind in "iu":
             if archs.size and (archs.min() < 0 or archs.max() >= len(self)):
                 bad = archs[(archs < 0) | (archs >= len(self))].flat[0]
@@ -275,6 +276,15 @@ class Nb201Oracle:
             text += "; the sources of this table did not extract 200-epoch x-valid for this dataset: use epochs 12"
         have = [f"{m} {s} {e}ep seed {sd}" for m, d, s, e, sd in self.available() if d == dataset]
         return text + (f"; available for {dataset}: {', '.join(have)}" if have else f"; it has nothing for {dataset}")
+
+
+def _as_index_array(archs: Sequence[ArchLike] | np.ndarray) -> Sequence[ArchLike] | np.ndarray:
+    """A range or a list of plain integers as an int64 array (one C loop, not one lookup per cell); else as given."""
+    if isinstance(archs, range):
+        return np.arange(archs.start, archs.stop, archs.step, dtype=np.int64)
+    if isinstance(archs, list | tuple) and archs and all(type(a) is int for a in archs):  # bool is not an index
+        return np.array(archs, dtype=np.int64)
+    return archs
 
 
 def _display_order(key: Key) -> tuple[int, int, int, int, int, str]:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from benchmarks.errors import NashError
-from harness.sweep_plan import PlannedCell
+
+if TYPE_CHECKING:  # sweep_plan resolves configs (torch); the CLI lists EXECUTORS without it
+    from harness.sweep_plan import PlannedCell
 
 EXECUTORS = ("local", "ray")
 

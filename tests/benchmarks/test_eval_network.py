@@ -68,6 +68,12 @@ def test_imagenet_shapes_and_auxiliary_head():
     assert logits.shape == (2, 11) and aux.shape == (2, 11)
     # The stem takes 224 to 28; two reductions leave 7x7 maps for the final pooling.
     assert net.stem1(net.stem0(torch.randn(1, 3, 224, 224))).shape[-1] == 28
+    # The head of the reference code behind the published ImageNet numbers (DARTS's AuxiliaryHeadImageNet,
+    # PC-DARTS's model.py): BN after the 1x1 conv, none after the 2x2 conv. CIFAR's head has both.
+    head_bns = [m.num_features for m in net.auxiliary_head.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert head_bns == [128]
+    cifar = EvalNetwork(DARTS_V2, channels=4, layers=5, num_classes=7, auxiliary=True, imagenet=False)
+    assert [m.num_features for m in cifar.auxiliary_head.modules() if isinstance(m, torch.nn.BatchNorm2d)] == [128, 768]
 
 
 def _cell_outputs(genotype, drop_prob: float, training: bool):

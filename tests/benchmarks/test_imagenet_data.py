@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -35,6 +37,18 @@ def test_subsets_are_disjoint_balanced_seeded_and_memory_mapped(tmp_path):
     assert picked(again) == picked(weight)
     assert picked(imagenet_search_sets(folder, resolution=12, fraction=0.1, seed=1)[0]) != picked(weight)
     assert len(list((tmp_path / "cache").iterdir())) == 4  # weight + arch for two seeds, no temp folders left
+
+
+def test_pc_darts_subsets_keep_the_weight_images_and_take_fewer_arch_images():
+    """PC-DARTS's ImageNet search: 10% of every class for the weights, 2.5% for the architecture."""
+    per_class = [[Path(f"c{c}/img_{i}.JPEG") for i in range(120)] for c in range(3)]
+    weight, arch = imagenet.search_subsets(per_class, 0.1, seed=0)
+    pc_weight, pc_arch = imagenet.search_subsets(per_class, 0.1, seed=0, arch_fraction=0.025)
+    assert pc_weight == weight  # the same weight images as the 10% + 10% protocol
+    assert len(pc_arch) == 3 * 3 and set(pc_arch) < set(arch)  # 2.5% of 120 = 3 per class, ROME's first ones
+    assert not set(pc_arch) & set(pc_weight)
+    with pytest.raises(NashError, match="must be positive and sum to at most 1"):
+        imagenet.search_subsets(per_class, 0.1, seed=0, arch_fraction=0.0)
 
 
 def test_cache_is_reused_and_val_is_labelled_by_train_wnids(tmp_path, monkeypatch):
@@ -76,7 +90,7 @@ def test_layout_errors(tmp_path):
     with pytest.raises(NashError, match="does not exist"):
         imagenet_search_sets(tmp_path / "imagenet")
     folder = write_imagenet_folders(tmp_path, classes=2, per_class=3)
-    with pytest.raises(NashError, match="too few for two"):
+    with pytest.raises(NashError, match=r"too few for 50.0% \+ 50.0% subsets"):
         imagenet_search_sets(folder, fraction=0.5)
     (folder / "train" / "n00000009").mkdir()
     with pytest.raises(NashError, match="n00000009 holds no images"):

@@ -28,7 +28,9 @@ def _sum_of_ops(_edge, ops, x):
 
 def test_imagenet_stem_brings_224_to_28_at_the_first_cell():
     torch.manual_seed(0)
-    net = DartsSpace("s0").build_supernet(channels=4, layers=3, num_classes=5, affine=False, stem="imagenet")
+    net = DartsSpace("s0").build_supernet(
+        channels=4, layers=3, num_classes=5, affine=False, stem="imagenet", stem_multiplier=1
+    )
     seen = []
     net.cells[0].register_forward_hook(
         lambda _m, inputs, out: seen.append((inputs[0].shape, inputs[1].shape, out.shape))
@@ -56,8 +58,26 @@ def test_the_s0_imagenet_profiles_choose_the_imagenet_stem_and_others_do_not(tmp
     assert chosen.network.stem == "imagenet"
     with pytest.raises(NashError, match="unknown search-network stem 'tiny'"):
         DartsSpace("s0").build_supernet(channels=4, layers=3, num_classes=5, affine=False, stem="tiny")
-    with pytest.raises(NashError, match="even C"):
+    with pytest.raises(NashError, match="even stem_multiplier·C"):
         DartsSpace("s0").build_supernet(channels=5, layers=3, num_classes=5, affine=False, stem="imagenet")
+
+
+def test_stem_multiplier_sets_the_imagenet_stem_width_as_in_pc_darts():
+    """PC-DARTS model_search_imagenet.py: S = stem_multiplier·C, stem0 3 → S/2 → S, stem1 S → S (3 → 24 → 48 at
+    C=16); the first cell preprocesses both stem outputs from S to C channels."""
+    net = DartsSpace("s0").build_supernet(channels=16, layers=8, num_classes=5, affine=False, stem="imagenet")
+    convs = [(m.in_channels, m.out_channels) for m in [*net.stem0, *net.stem1] if isinstance(m, torch.nn.Conv2d)]
+    assert convs == [(3, 24), (24, 48), (48, 48)]
+    first = net.cells[0]
+    assert [m.in_channels for m in first.preprocess0.modules() if isinstance(m, torch.nn.Conv2d)] == [48, 48]
+    assert [m.out_channels for m in first.preprocess1.modules() if isinstance(m, torch.nn.Conv2d)] == [16]
+    assert (
+        DartsSpace("s0")
+        .build_supernet(channels=16, layers=8, num_classes=5, affine=False, stem="imagenet", stem_multiplier=1)
+        .stem1[1]
+        .out_channels
+        == 16
+    )
 
 
 @pytest.mark.parametrize("name", list(SEARCHERS))

@@ -82,6 +82,20 @@ def test_query_many_equals_query(oracle: Nb201Oracle) -> None:
         assert oracle.query_many(np.arange(NUM_ARCHS), **where).shape == (NUM_ARCHS,)
 
 
+def test_integer_ranges_and_lists_take_the_array_path(oracle: Nb201Oracle) -> None:
+    where = {"dataset": "cifar100", "split": "test"}
+    everything = oracle.query_many(np.arange(NUM_ARCHS), **where)
+    np.testing.assert_array_equal(oracle.query_many(range(NUM_ARCHS), **where), everything)
+    np.testing.assert_array_equal(oracle.query_many(range(10, 0, -3), **where), everything[[10, 7, 4, 1]])
+    np.testing.assert_array_equal(oracle.query_many((5, ALL_SKIP), **where), everything[[5, ALL_SKIP]])
+    assert oracle.query_many(range(0), **where).shape == (0,)
+    assert oracle.indices_of(range(3)).dtype == np.int64
+    with pytest.raises(NashError, match=f"index {NUM_ARCHS} out of range"):
+        oracle.query_many(range(NUM_ARCHS - 2, NUM_ARCHS + 2), **where)
+    with pytest.raises(NashError, match="cannot look up True"):  # a bool is not an index, in a list too
+        oracle.query_many([0, True], **where)
+
+
 def test_available_and_meta(oracle: Nb201Oracle) -> None:
     available = oracle.available()
     assert len(available) == 18

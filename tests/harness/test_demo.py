@@ -1,4 +1,4 @@
-"""`nash demo`: every registered searcher on nb201-cifar10, then one summary table."""
+"""`nash demo`: the demo searchers on nb201-cifar10, then one summary table."""
 
 import dataclasses
 import json
@@ -7,7 +7,6 @@ import pytest
 
 import harness.commands as commands
 from harness.cli import main
-from searchers.registry import SEARCHERS
 
 
 def test_demo_runs_every_searcher_and_prints_the_summary(tmp_path, monkeypatch, capsys):
@@ -24,7 +23,7 @@ def test_demo_runs_every_searcher_and_prints_the_summary(tmp_path, monkeypatch, 
     monkeypatch.setattr(commands, "resolve_config", tiny)
     assert main(["demo", "--out", str(tmp_path), "--no-progress"]) == 0
     out = capsys.readouterr().out
-    for name in SEARCHERS:
+    for name in commands.DEMO_SEARCHERS:
         assert name in out.split("final genotype", 1)[1]
         facts = json.loads((tmp_path / f"nb201-cifar10__{name}__quick__seed0" / "run.json").read_text())
         assert facts["status"] == "done"

@@ -72,9 +72,13 @@ def test_paper_preset_is_four_searchers_on_the_fifteen_benchmarks_times_three_se
     assert preset.searchers == ["darts", "gdas", "pcdarts", "rome"]
     assert sorted(preset.benchmarks) == sorted(b.name for b in DARTS_FAMILY_BENCHMARKS)
     cells = cells_of("--preset", "paper", "--data-root", "/nonexistent")
-    assert len(cells) == 4 * 15 * 3 and {c.spec.profile for c in cells} == {"paper"}
+    # No darts on s0-imagenet: the paper has no such search (its profile refuses it).
+    assert len(cells) == (4 * 15 - 1) * 3 and {c.spec.profile for c in cells} == {"paper"}
+    assert not [c for c in cells if c.spec.searcher == "darts" and c.spec.benchmark == "s0-imagenet"]
     # Flags override the preset's lists.
     assert len(cells_of("--preset", "paper", "--searchers", "gdas", "--seeds", "0", "--profile", "quick")) == 15
+    with pytest.raises(NashError, match="s0-imagenet --profile paper has no darts setting: the ROME paper"):
+        cells_of("--searchers", "darts", "--benchmarks", "s0-imagenet", "--profile", "paper", "--data-root", "/x")
 
 
 def test_a_preset_file_with_unknown_keys_is_refused(tmp_path):
@@ -87,6 +91,9 @@ def test_a_preset_file_with_unknown_keys_is_refused(tmp_path):
         cells_of("--preset", str(path))
     path.write_text('searchers = ["gdas"]\nbenchmarks = ["nb201-cifar10"]\n[variants."../up"]\n')
     with pytest.raises(NashError, match="variant name '../up' may use only"):
+        load_preset(str(path))
+    path.write_text('searchers = ["gdas"]\nbenchmarks = ["nb201-cifar10"]\nexclude = ["gdas"]\n')
+    with pytest.raises(NashError, match="each exclude entry is a table like"):
         load_preset(str(path))
 
 

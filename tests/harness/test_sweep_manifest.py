@@ -71,7 +71,10 @@ def test_a_stale_claim_is_reclaimed_a_live_or_foreign_one_is_not(tmp_path, cells
     foreign.host = "another-host"  # cannot tell whether its process lives there: left alone
     assert foreign.claim_next(ids, since) == ids[1]
     assert other_process(manifest, dead_pid()).claim_next(ids, since) == ids[2]
-    assert "claim stale" in format_status(manifest.read())
+    status = format_status(manifest.read()).splitlines()
+    assert status[3].split()[:2] == [ids[2], "interrupted"] and "claim stale" in status[3]  # its process died
+    assert status[2].split()[:2] == [ids[1], "running"]  # another host's claim: cannot tell, shown as it is
+    assert status[-1].startswith("3 cells: 0 pending, 2 running, 0 done, 0 failed, 1 interrupted;")
     assert manifest.claim_next(ids, since) == ids[2]  # only the dead local claim
     assert manifest.claim_next(ids, since) is None
     cell = manifest.read()["cells"][ids[2]]

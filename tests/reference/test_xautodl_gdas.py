@@ -13,24 +13,9 @@ import torch.nn.functional as F
 from benchmarks.nb201.space import Nb201Space
 from searchers.base import TrainConfig
 from searchers.gdas import Gdas, GdasOptions
-from tests.reference.xautodl_nets import copy_weights, gdas_reference
+from tests.reference.xautodl_nets import batch, copy_weights, gdas_reference, reference_weights
 
 pytestmark = pytest.mark.usefixtures("float64")
-
-
-@pytest.fixture
-def float64():
-    dtype, threads = torch.get_default_dtype(), torch.get_num_threads()
-    torch.set_default_dtype(torch.float64)
-    torch.set_num_threads(1)
-    yield
-    torch.set_default_dtype(dtype)
-    torch.set_num_threads(threads)
-
-
-def batch(seed: int, n: int = 6):
-    generator = torch.Generator().manual_seed(seed)
-    return torch.randn(n, 3, 8, 8, generator=generator), torch.randint(0, 10, (n,), generator=generator)
 
 
 def pair(options: GdasOptions | None = None, grad_clip: float = 5.0):
@@ -74,7 +59,7 @@ def test_same_sample_gives_the_same_logits_and_gradients_as_the_reference():
     F.cross_entropy(ours, y).backward()
     torch.testing.assert_close(gdas.alpha.grad, reference.arch_parameters.grad, rtol=1e-10, atol=1e-12)
     grads = [p.grad for p in gdas.network.parameters()]
-    reference_grads = [reference.state_dict(keep_vars=True)[k].grad for k in _weight_keys(reference)]
+    reference_grads = [p.grad for p in reference_weights(reference)]
     for ours_grad, theirs_grad in zip(grads, reference_grads, strict=True):
         torch.testing.assert_close(ours_grad, theirs_grad, rtol=1e-10, atol=1e-12)
 
@@ -105,7 +90,7 @@ def test_a_gdas_iteration_equals_the_reference_search_loop(options, same):
     then arch: own sample), with a clip small enough to bind, so every switch's difference shows."""
     clip = 0.05
     reference, gdas = pair(options, grad_clip=clip)
-    weights = [reference.state_dict(keep_vars=True)[k] for k in _weight_keys(reference)]
+    weights = reference_weights(reference)
     w_optimizer = torch.optim.SGD(
         weights, lr=gdas.weight_optimizer.param_groups[0]["lr"], momentum=0.9, nesterov=True, weight_decay=5e-4
     )
@@ -129,11 +114,3 @@ def test_a_gdas_iteration_equals_the_reference_search_loop(options, same):
     pairs = [(gdas.alpha, reference.arch_parameters), *zip(gdas.network.parameters(), weights, strict=True)]
     close = all(torch.allclose(ours.detach(), theirs.detach(), rtol=1e-9, atol=1e-12) for ours, theirs in pairs)
     assert close == same  # the reference defaults match; each switch departs from the reference
-
-
-def _weight_keys(reference) -> list[str]:
-    """The reference's trainable weights in nash's parameter order (its BN-cancelled conv biases left out)."""
-    from tests.reference.xautodl_nets import shared_keys
-
-    params = dict(reference.named_parameters())
-    return [k for k in shared_keys(reference) if k in params]

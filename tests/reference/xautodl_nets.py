@@ -42,7 +42,34 @@ def copy_weights(reference: torch.nn.Module, mine: torch.nn.Module) -> None:
     mine.load_state_dict(loaded)
 
 
+def reference_weights(reference: torch.nn.Module) -> list[torch.nn.Parameter]:
+    """The reference's trainable weights in nash's parameter order (its BN-cancelled conv biases left out)."""
+    params = dict(reference.named_parameters())
+    return [params[k] for k in shared_keys(reference) if k in params]
+
+
+def batch(seed: int, n: int = 6, side: int = 8, classes: int = 10):
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(n, 3, side, side, generator=generator), torch.randint(0, classes, (n,), generator=generator)
+
+
 def gdas_reference(channels: int, cells: int, classes: int) -> torch.nn.Module:
     from xautodl.models.cell_searchs.search_model_gdas import TinyNetworkGDAS
 
     return TinyNetworkGDAS(channels, cells, 4, classes, NB201_OPS, False, True)
+
+
+def darts_reference(channels: int, cells: int, classes: int) -> torch.nn.Module:
+    """The supernet of NAS-Bench-201's DARTS-V1 / DARTS-V2 runs (BN without affine, running statistics tracked)."""
+    from xautodl.models.cell_searchs.search_model_darts import TinyNetworkDarts
+
+    return TinyNetworkDarts(channels, cells, 4, classes, NB201_OPS, False, True)
+
+
+def discrete_reference(arch: str, channels: int, cells: int, classes: int) -> torch.nn.Module:
+    """The NAS-Bench-201 network of one cell, as the benchmark's authors build it from its string."""
+    from xautodl.models import get_cell_based_tiny_net
+    from xautodl.models.cell_searchs.genotypes import Structure
+
+    config = {"name": "infer.tiny", "C": channels, "N": cells, "num_classes": classes}
+    return get_cell_based_tiny_net({**config, "genotype": Structure.str2structure(arch)})

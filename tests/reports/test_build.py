@@ -1,9 +1,12 @@
+import itertools
+import math
+
 import pandas as pd
 
 from reports.analysis_tables import run_collapse_table
 from reports.build import ReportOptions, write_report
 from reports.collapse import CollapseRule
-from reports.plots import searcher_colours
+from reports.plots import searcher_colours, searcher_marker
 from tests.reports.handmade import NB201_SKIPS
 from tests.reports.store_folder import write_results, write_search
 
@@ -21,23 +24,25 @@ def test_report_over_a_mixed_folder_writes_tables_plots_and_an_index(tmp_path, c
         for ext in ("md", "tex", "csv"):
             assert (tmp_path / "report" / "tables" / f"{table}.{ext}").stat().st_size > 0
     stems = {p.stem for p in report.plots}
-    assert {"skips_nb201-cifar10", "skips_s2-cifar10", "oracle_acc_nb201-cifar10", "eigenvalue_nb201-cifar10",
+    assert {"collapse_nb201-cifar10", "collapse_s2-cifar10", "eigenvalue_nb201-cifar10",
             "supernet_tau_nb201-cifar10", "rank_heatmap", "cost"} <= stems  # fmt: skip
-    assert "oracle_acc_s2-cifar10" not in stems  # no oracle on the DARTS-family benchmark
     for png in report.plots:
         assert png.read_bytes()[:4] == PNG_MAGIC and png.with_suffix(".pdf").read_bytes()[:4] == PDF_MAGIC
     index = (tmp_path / "report" / "index.html").read_text()
-    assert "<img src='plots/skips_nb201-cifar10.png'" in index and "2 damaged runs skipped" in index
+    assert "<img src='plots/collapse_nb201-cifar10.png'" in index and "2 damaged runs skipped" in index
     assert "Collapse statistics" in index and "NB201 cell with all 6 ops parameter-free" in index
+    # each plot right after its table: the collapse figure before the next table, the cost bars after the cost table
+    assert index.index("id='collapse'") < index.index("plots/collapse_nb201") < index.index("id='collapse_runs'")
+    assert index.index("id='cost'") < index.index("plots/cost.png")
     assert "](plots/cost.png)" in (tmp_path / "report" / "index.md").read_text()
     collapse = (tmp_path / "report" / "tables" / "collapse.md").read_text()
-    assert "| nb201-cifar10 | darts | 2 | 6.0±0.0 | 6.0±0.0 |  |  | 100% | 1.0 | 54.30±0.00 |  |" in collapse
-    assert "| s2-cifar10 | darts | 1 | 5.0±0.0 | 5.0±0.0 | 0.0±0.0 | 3.0±0.0 | 100% | 1.0 |  | 6.00±0.00 |" in collapse
+    assert "| nb201-cifar10 | darts | quick | 3 | 2 | 6.0±0.0 | 6.0±0.0 |  |  | 100 | 1.0 | 54.30±0.00 |  |" in collapse
+    assert "| s2-cifar10 | darts | quick | 2 | 1 | 5.0 | 5.0 | 0.0 | 3.0 | 100 | 1.0 |  | 6.00 |" in collapse
     runs = (tmp_path / "report" / "tables" / "collapse_runs.md").read_text()
     assert "| nb201-cifar10 | darts | 1 | 3 | 6 | 6 |  | 1 | 54.30 |  |" in runs
-    assert "| s2-cifar10 | rome | 0 | 2 | 2 | 2 | 0 | - |  | 3.00 |" in runs
-    early = (tmp_path / "report" / "tables" / "early_stop.csv").read_text()
-    assert "never" in early  # two measurements: the rule cannot fire
+    assert "| s2-cifar10 | rome | 0 | 2 | 2 | 2 | 0 |  |  | 3.00 |" in runs
+    early = pd.read_csv(tmp_path / "report" / "tables" / "early_stop.csv")
+    assert early["trigger epoch"].isna().all()  # two measurements: the rule cannot fire
 
 
 def test_collapse_rule_option_changes_the_numbers_and_the_printed_rule(tmp_path):
@@ -45,7 +50,7 @@ def test_collapse_rule_option_changes_the_numbers_and_the_printed_rule(tmp_path)
     write_report(write_results(tmp_path / "runs"), tmp_path / "report", options)
     collapse = (tmp_path / "report" / "tables" / "collapse.md").read_text()
     assert ">= 6 skip_connect" in collapse
-    assert "| s2-cifar10 | darts | 1 | 5.0±0.0 | 5.0±0.0 | 0.0±0.0 | 3.0±0.0 | 0% |" in collapse
+    assert "| s2-cifar10 | darts | quick | 2 | 1 | 5.0 | 5.0 | 0.0 | 3.0 | 0 |" in collapse
     assert "(published)" not in (tmp_path / "report" / "tables" / "nb201.md").read_text()
 
 
@@ -71,3 +76,38 @@ def test_a_long_per_run_table_is_linked_not_inlined():
                             "collapse_epoch": 1.0, "final_acc": float("nan"), "test_error": 3.0,
                             "final_genotype": "g"})  # fmt: skip
     assert not run_collapse_table(per_run).inline and run_collapse_table(per_run.head(60)).inline
+
+
+def _lab(colour: str) -> tuple[float, float, float]:
+    """sRGB -> CIELAB (D65): distances there follow what the eye tells apart."""
+    from matplotlib.colors import to_rgb
+
+    lin = [((v + 0.055) / 1.055) ** 2.4 if v > 0.04045 else v / 12.92 for v in to_rgb(colour)]
+    x = (0.4124 * lin[0] + 0.3576 * lin[1] + 0.1805 * lin[2]) / 0.95047
+    y = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    z = (0.0193 * lin[0] + 0.1192 * lin[1] + 0.9505 * lin[2]) / 1.08883
+    f = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in (x, y, z)]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+
+def test_every_searcher_has_its_own_clearly_different_colour_and_marker():
+    names = ["darts", "darts-v2", "gdas", "pcdarts", "rome", "darts-es", "darts-ada", "sdarts-rs", "darts-minus",
+             "drnas", "plugin-a", "plugin-b"]  # fmt: skip
+    colours = searcher_colours(names)
+    for a, b in itertools.combinations(names, 2):
+        delta_e = math.dist(_lab(colours[a]), _lab(colours[b]))
+        assert delta_e >= 25, (a, b, delta_e)
+    assert colours["darts-v2"] != "tab:cyan" and colours["sdarts-rs"] not in ("#17becf", "tab:cyan")
+    assert len({searcher_marker(n, colours) for n in names[:10]}) == 10
+
+
+def test_collapse_figure_names_its_setting_and_draws_the_rule(tmp_path):
+    from reports.collapse import with_cell_counts
+    from reports.collapse_plot import collapse_figures
+    from reports.runs import load_store
+
+    store = load_store(write_results(tmp_path / "runs"))
+    counted = with_cell_counts(store.epochs, CollapseRule())
+    pngs = collapse_figures(counted, CollapseRule(), tmp_path / "plots", searcher_colours(counted["searcher"]))
+    assert [p.stem for p in pngs] == ["collapse_nb201-cifar10", "collapse_s2-cifar10"]
+    assert all(p.read_bytes()[:4] == PNG_MAGIC for p in pngs)

@@ -26,7 +26,7 @@ def test_demo_ends_with_a_report_and_nash_report_rereads_it(tmp_path, monkeypatc
     assert f"Report (tables, plots): {tmp_path / 'runs' / 'report' / 'index.html'}" in out
     nb201 = (tmp_path / "runs" / "report" / "tables" / "nb201.md").read_text()
     for name in DEMO_SEARCHERS:
-        assert f"| {name} | nb201-cifar10 | 1 |" in nb201
+        assert f"| {name} | nb201-cifar10 | quick | 2 | 1 |" in nb201
 
     code = main(["report", str(tmp_path / "runs"), "--out", str(tmp_path / "again"), "--no-published",
                  "--collapse-threshold", "2", "--nb201-collapse-threshold", "4"])  # fmt: skip
@@ -35,7 +35,7 @@ def test_demo_ends_with_a_report_and_nash_report_rereads_it(tmp_path, monkeypatc
     assert "skipped S0 table" in out and (tmp_path / "again" / "index.html").is_file()
     collapse = (tmp_path / "again" / "tables" / "collapse.md").read_text()
     assert ">= 4 of 6 ops parameter-free" in collapse
-    assert (tmp_path / "again" / "plots" / "skips_nb201-cifar10.png").stat().st_size > 0
+    assert (tmp_path / "again" / "plots" / "collapse_nb201-cifar10.png").stat().st_size > 0
 
 
 def test_a_folder_without_runs_is_one_line_and_exit_2(tmp_path, capsys):

@@ -1,8 +1,10 @@
 import copy
 
+import pytest
 import torch
 import torch.nn.functional as F
 
+from benchmarks.errors import NashError
 from benchmarks.nb201.arch import OPS
 from benchmarks.nb201.ops import Zero
 from searchers.darts import Darts, DartsOptions
@@ -33,9 +35,10 @@ def test_darts_step_runs_every_parametric_op_on_every_edge(space, tiny_supernet,
 def test_darts_first_order_arch_step_uses_val_gradient_before_the_weight_step(
     space, tiny_supernet, batches, train_config
 ):
+    """quark0/darts's order (the DARTS spaces' default; on NB201 the reference takes the weight step first)."""
     train_batch, val_batch = batches
     reference_net = copy.deepcopy(tiny_supernet)
-    darts = Darts(space, tiny_supernet, train_config, DartsOptions())
+    darts = Darts(space, tiny_supernet, train_config, DartsOptions(weights_first=False))
     alpha0 = darts.alpha.detach().clone()
     darts.new_epoch(0, 4)
     darts.step(train_batch, val_batch)
@@ -89,3 +92,10 @@ def test_state_dict_round_trip_restores_alpha_and_weights(space, tiny_supernet, 
     other.load_state_dict(state)
     assert torch.equal(other.alpha, darts.alpha)
     assert all(torch.equal(a, b) for a, b in zip(other_net.parameters(), tiny_supernet.parameters(), strict=True))
+
+
+def test_darts_switches_refuse_values_that_are_not_true_false_or_none():
+    with pytest.raises(NashError, match="weights_first must be true, false or none"):
+        DartsOptions(weights_first="yes")
+    with pytest.raises(NashError, match="clip_includes_arch must be true, false or none"):
+        DartsOptions(clip_includes_arch=1)

@@ -62,13 +62,28 @@ def host_reads_in_step(name: str, space, network_fields: dict, **options) -> int
         ("darts", DartsSpace("s1"), TINY_DARTS, {}, 0),
         ("pcdarts", Nb201Space(), TINY_NB201, {"k": 2}, 0),
         ("pcdarts", DartsSpace("s1"), TINY_DARTS, {"k": 2}, 0),
+        ("darts-minus", DartsSpace("s1"), TINY_DARTS, {}, 0),
+        ("drnas", DartsSpace("s1"), TINY_DARTS, {}, 2),  # each Dirichlet draw copies β to the CPU
+        ("sdarts-rs", DartsSpace("s1"), TINY_DARTS, {}, 0),
         ("gdas", Nb201Space(), TINY_NB201, {}, 2),  # two samples per step, one read each
         ("gdas", Nb201Space(), TINY_NB201, {"sample_per_step": False}, 1),
         ("rome", DartsSpace("s1"), TINY_DARTS, {"topology": False, "k": 1}, 2),  # = GDAS
         # Topology on: per sample the ops' read, the topology's finiteness read and its kept edges' read.
         ("rome", DartsSpace("s1"), TINY_DARTS, {"k": 1}, 6),
     ],
-    ids=["darts-nb201", "darts-s1", "pcdarts-nb201", "pcdarts-s1", "gdas", "gdas-one-sample", "rome-as-gdas", "rome"],
+    ids=[
+        "darts-nb201",
+        "darts-s1",
+        "pcdarts-nb201",
+        "pcdarts-s1",
+        "darts-minus",
+        "drnas",
+        "sdarts-rs",
+        "gdas",
+        "gdas-one-sample",
+        "rome-as-gdas",
+        "rome",
+    ],
 )
 def test_host_reads_per_step(name, space, fields, options, reads, one_torch_thread):
     assert host_reads_in_step(name, space, fields, **options) == reads
