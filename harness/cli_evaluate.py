@@ -51,6 +51,7 @@ def add_parser(sub) -> None:
     p.add_argument("--resume", action="store_true", help="continue from the run's last epoch checkpoint")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier run of the same genotype and seed")
     p.add_argument("--no-progress", action="store_true", help="no per-epoch lines")
+    p.add_argument("--compile", action="store_true", help="torch.compile the network's blocks (cache on disk)")
     p.set_defaults(func=evaluate_command)
 
 
@@ -65,7 +66,14 @@ def evaluate_command(args) -> int:
     args.seed = 0 if args.seed is None else args.seed
     args.out = args.out or "runs"
     evaluate_from_args(
-        args, args.benchmark, args.genotype, args.profile, args.seed, epochs=args.epochs, resume=args.resume
+        args,
+        args.benchmark,
+        args.genotype,
+        args.profile,
+        args.seed,
+        epochs=args.epochs,
+        resume=args.resume,
+        compile=args.compile,
     )
     return 0
 

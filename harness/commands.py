@@ -111,7 +111,14 @@ def evaluate_final_genotype(args, config, genotype: str, epochs: int | None = No
         print(f"evaluating the final genotype ({config.profile} protocol) ...", flush=True)
         resume = resume and (eval_dir / CHECKPOINT_FILE).exists()
         facts = evaluate_from_args(
-            args, config.benchmark, genotype, config.profile, config.seed, resume=resume, epochs=epochs
+            args,
+            config.benchmark,
+            genotype,
+            config.profile,
+            config.seed,
+            resume=resume,
+            epochs=epochs,
+            compile=config.perf.compile,
         ).facts
     final = facts["final"]
     return {

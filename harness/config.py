@@ -81,15 +81,23 @@ class PerfConfig:
     softmax/Gumbel arithmetic and the losses stay float32; darts-v2's unrolled arch step stays
     float32). channels_last: network and batches in NHWC memory layout. pin_memory: page-locked,
     non-blocking host-to-GPU copies of the batches of memory-mapped sets (no effect on CPU).
+    fused_edges (on): the supernet computes all edges leaving a node together (same values up to float
+    summation order; off: edge by edge, the reference path). compile: torch.compile of the search cells
+    or their op blocks, and of evaluation training (`benchmarks.compiled`; cache on disk).
     """
 
     precision: str = "fp32"
     channels_last: bool = False
     pin_memory: bool = False
+    fused_edges: bool = True
+    compile: bool = False
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
             raise NashError(f"perf.precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        for name in ("fused_edges", "compile"):
+            if not isinstance(getattr(self, name), bool):
+                raise NashError(f"perf.{name} must be true or false, got {getattr(self, name)!r}")
 
 
 @dataclass(frozen=True)

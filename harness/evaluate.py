@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from benchmarks.compiled import compile_modules, compile_seconds
 from benchmarks.darts.complexity import count_macs, count_params
 from benchmarks.darts.eval_network import EvalNetwork, build_eval_network
 from benchmarks.darts.genotype import Genotype, parse_genotype
@@ -73,11 +74,13 @@ def evaluate_genotype(
     progress: bool = False,
     protocol_overrides: dict[str, Any] | None = None,
     on_epoch_end: Callable[[int, dict[str, Any]], None] | None = None,
+    compile: bool = False,
 ) -> EvalResult:
     """Train `genotype` on `benchmark`'s data with the profile's evaluation protocol; write the run's files.
 
     `protocol_overrides` replaces evaluation settings (e.g. a tiny network in tests); `on_epoch_end(epoch,
-    row)` is called after each epoch's checkpoint is written.
+    row)` is called after each epoch's checkpoint is written; `compile`: the network's blocks run compiled
+    (`benchmarks.compiled`), each row then records its `compile_seconds`.
     """
     bench = get_benchmark(benchmark)
     prof = get_profile(bench, profile)
@@ -134,7 +137,7 @@ def _evaluate_locked(
     try:
         rows, network = _train(
             bench, genotype, protocol, seed, torch_device, train_set, test_set, run_dir, facts, resume, progress,
-            on_epoch_end, memory,
+            on_epoch_end, memory, compile,
         )  # fmt: skip
     except BaseException as err:
         facts.update(status="failed" if isinstance(err, Exception) else "interrupted", error=f"{err}")
@@ -178,7 +181,7 @@ def _prepare_dir(out: Path, run_id: str, resume: bool, overwrite: bool) -> Path:
 
 
 def _train(bench, genotype, protocol, seed, device, train_set, test_set, run_dir, facts, resume, progress, hook,
-           memory):  # fmt: skip
+           memory, compile):  # fmt: skip
     seed_everything(seed)
     evaluation = protocol.to_dict()
     network = build_eval_network(genotype, evaluation, bench.num_classes)
@@ -189,6 +192,8 @@ def _train(bench, genotype, protocol, seed, device, train_set, test_set, run_dir
         "flops": count_macs(network, image_shape),
     }
     network = network.to(device)
+    if compile:
+        compile_modules(compiled_blocks(network))
     optimizer = torch.optim.SGD(
         network.parameters(), lr=protocol.lr, momentum=protocol.momentum, weight_decay=protocol.weight_decay
     )
@@ -204,6 +209,7 @@ def _train(bench, genotype, protocol, seed, device, train_set, test_set, run_dir
     for epoch in range(start_epoch, protocol.epochs):
         memory.start_epoch()
         started = time.perf_counter()
+        compiled_before = compile_seconds() if compile else 0.0
         lr, drop_prob = protocol.lr_at(epoch), protocol.drop_path_at(epoch)
         for group in optimizer.param_groups:
             group["lr"] = lr
@@ -229,6 +235,8 @@ def _train(bench, genotype, protocol, seed, device, train_set, test_set, run_dir
             "peak_mem_mb": memory.peak_mb(),
             "device": device.type,
         }
+        if compile:
+            row["compile_seconds"] = compile_seconds() - compiled_before  # part of epoch_seconds
         rows.append(row)
         write_epochs(run_dir / EPOCHS_FILE, rows)
         save_checkpoint(
@@ -255,6 +263,15 @@ def _train(bench, genotype, protocol, seed, device, train_set, test_set, run_dir
         if hook is not None:
             hook(epoch, row)
     return rows, network
+
+
+def compiled_blocks(network: EvalNetwork) -> list[nn.Module]:
+    """What `compile` compiles: stems, every cell's preprocessing and ops, the auxiliary head (drop-path,
+    whose probability changes every epoch, stays outside: a compiled float would recompile each epoch)."""
+    stems = [network.stem0, network.stem1] if network.imagenet else [network.stem]
+    cells = [m for cell in network.cells for m in (cell.preprocess0, cell.preprocess1, *cell.ops)]
+    head = [] if network.auxiliary_head is None else [network.auxiliary_head]
+    return [*stems, *cells, *head]
 
 
 def _restore(path, device, facts, network, optimizer, train_batches) -> tuple[int, list[dict[str, Any]]]:

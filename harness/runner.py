@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
+from benchmarks.compiled import compile_seconds
 from benchmarks.errors import NashError, error_reason
 from benchmarks.nb201.oracle import Nb201Oracle, default_oracle
 from benchmarks.registry import Benchmark, get_benchmark
@@ -225,6 +226,7 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
     ).to(device)
     searcher = searcher_cls(space, network, config.train, options)
     searcher.configure_forward(ForwardMode(config.perf.precision, config.perf.channels_last))
+    network.fused_edges, network.compile_steps = config.perf.fused_edges, config.perf.compile
     total = config.train.epochs
     rows: list[dict[str, Any]] = []
     state = load_search_checkpoint(run_dir, config, device) if resume else None
@@ -250,6 +252,7 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         disable=not progress,
         leave=False,
     )
+    compiled_before = compile_seconds() if config.perf.compile else 0.0
     states = EpochStates(run_dir, device)  # kept for a searcher that may roll back (Searcher.keeps_state)
     epoch = len(rows)
     while epoch < total:
@@ -268,6 +271,9 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         row["peak_mem_mb"] = memory.peak_mb()
         row["device"] = device.type
         row["precision"], row["channels_last"] = config.perf.precision, config.perf.channels_last
+        if config.perf.compile:
+            row["compile_seconds"] = compile_seconds() - compiled_before  # part of epoch_seconds
+            compiled_before += row["compile_seconds"]
         row.update(instruments.measure(epoch, total))  # after the timings: they are the search's own cost
         rows.append(row)
         # Epoch-level control (early stop, roll-back): the searcher may drop the epochs after one it names.

@@ -47,6 +47,8 @@ _FIELDS = {
 _ADDED_DEFAULTS = {
     "train": {"lr_warmup_epochs": 0, "arch_grad_clip": 0.0},
     "data": {"imagenet_weight_fraction": 0.1, "imagenet_arch_fraction": 0.1, "cutout": 0},
+    # fused_edges: runs before the switch (same values up to summation order)
+    "perf": {"fused_edges": True, "compile": False},
 }
 
 

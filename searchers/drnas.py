@@ -55,8 +55,11 @@ def concentration(alpha: Tensor) -> Tensor:
 
 
 def sample_dirichlet(conc: Tensor) -> Tensor:
-    """One draw per row of Dir(conc), differentiable in `conc`; drawn on the CPU, returned on conc's device."""
-    return Dirichlet(conc.cpu()).rsample().to(conc.device)
+    """One draw per row of Dir(conc), differentiable in `conc`; drawn on the CPU, returned on conc's device.
+
+    The copy to the host is the step's one read per draw (the same draws on every device); the argument
+    check is off, as it would read again (conc = ELU(α) + 1 > 0 already)."""
+    return Dirichlet(conc.cpu(), validate_args=False).rsample().to(conc.device, non_blocking=True)
 
 
 class DrNas(BilevelSearcher):

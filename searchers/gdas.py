@@ -9,7 +9,7 @@ from torch import Tensor
 from benchmarks.errors import NashError
 from searchers.base import Batch, BilevelSearcher, StepStats
 from searchers.derivation import top_pairs_genotype
-from searchers.mixing import SingleOpMixer, draw_finite_gumbel, gumbel_softmax_hard
+from searchers.mixing import SingleOpMixer, draw_gumbel_sample, gumbel_softmax_hard
 
 # Spaces whose GDAS reference cell adds the unselected ops' hard weights to each edge's output.
 UNSELECTED_BY_REFERENCE = {"nb201"}
@@ -106,9 +106,9 @@ class Gdas(BilevelSearcher):
 
     def sample_mixer(self, with_graph: bool) -> SingleOpMixer:
         """A fresh Gumbel draw → a single-path mixer; `with_graph`: its hard weights carry the graph to α."""
-        gumbel = draw_finite_gumbel(self.alpha, self.tau)
-        hard, index = gumbel_softmax_hard(self.alpha if with_graph else self.alpha.detach(), self.tau, gumbel)
-        return SingleOpMixer(hard, index.tolist(), self.unselected)
+        gumbel, ops = draw_gumbel_sample(self.alpha, self.tau)
+        hard, _ = gumbel_softmax_hard(self.alpha if with_graph else self.alpha.detach(), self.tau, gumbel)
+        return SingleOpMixer(hard, ops, self.unselected)
 
     def sample_mixers(self) -> tuple[SingleOpMixer, SingleOpMixer]:
         """One Gumbel draw → (weight-step mixer, arch-step mixer) that run the same op per edge
@@ -117,10 +117,9 @@ class Gdas(BilevelSearcher):
         The weight-step mixer carries the graph to α only when the clip counts α's gradient; the
         arch-step mixer always does. Subclasses (ROME) extend the sample.
         """
-        gumbel = draw_finite_gumbel(self.alpha, self.tau)
+        gumbel, ops = draw_gumbel_sample(self.alpha, self.tau)
         weight_alpha = self.alpha if self.options.clip_includes_arch else self.alpha.detach()
-        hard, index = gumbel_softmax_hard(weight_alpha, self.tau, gumbel)
-        ops = index.tolist()
+        hard, _ = gumbel_softmax_hard(weight_alpha, self.tau, gumbel)
         arch_hard, _ = gumbel_softmax_hard(self.alpha, self.tau, gumbel)
         return SingleOpMixer(hard, ops, self.unselected), SingleOpMixer(arch_hard, ops, self.unselected)
 

@@ -1,14 +1,26 @@
-"""Edge mixers: how an edge combines its candidate ops, handed to the shared supernet."""
+"""Edge mixers: how an edge combines its candidate ops, handed to the shared supernet.
+
+A mixer is two things at once (`benchmarks.mix_plan` has the protocol):
+- callable per edge, `mixer(edge, ops, x) -> Tensor | None`: the per-edge reference path, and what
+  wrappers of other mixers call (`inner(edge, ops, x)`);
+- `plan() -> MixPlan | None`: the same mixing as data (op weights, a host-side op per edge for single
+  paths, kept edges, edge scale, scalar offset, partial channels). The supernet computes a mixer with a
+  plan node by node, all edges leaving a node together; it calls a mixer without one edge by edge.
+A new mixer that `MixPlan` can express gets a `plan()`; one it cannot express (or a wrapper whose
+inner mixer has no plan) returns None or has no `plan`, and still works, per edge.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from benchmarks.darts.ops import Zero as DartsZero
+from benchmarks.mix_plan import MixPlan, plan_of
 from benchmarks.nb201.ops import Zero
 
 _ZEROS = (Zero, DartsZero)
@@ -28,6 +40,9 @@ class SoftmaxMixer:
         row = self.weights[edge]
         terms = [row[k] * op(x) for k, op in enumerate(ops) if not isinstance(op, _ZEROS)]
         return torch.stack(terms).sum(dim=0) if len(terms) > 1 else terms[0]
+
+    def plan(self) -> MixPlan:
+        return MixPlan(self.weights)
 
 
 class SingleOpMixer:
@@ -51,12 +66,15 @@ class SingleOpMixer:
         out = ops[k](x) * self.hard[edge, k]
         return out if self.unselected is None else out + self.unselected[edge]
 
+    def plan(self) -> MixPlan:
+        return MixPlan(self.hard, selected=tuple(self.index), edge_offset=self.unselected)
+
 
 def unselected_sum(hard: Tensor, index: list[int]) -> Tensor:
     """Σ over each row's ops other than `index[row]` of `hard` (value 0 for a straight-through one-hot)."""
-    selected = torch.zeros_like(hard, dtype=torch.bool)
+    selected = torch.zeros(hard.shape, dtype=torch.bool)  # built on the host, copied without a sync
     selected[torch.arange(len(index)), torch.tensor(index)] = True
-    return hard.masked_fill(selected, 0.0).sum(dim=-1)
+    return hard.masked_fill(selected.to(hard.device, non_blocking=True), 0.0).sum(dim=-1)
 
 
 class FixedArchMixer:
@@ -72,6 +90,9 @@ class FixedArchMixer:
     def __call__(self, edge: int, ops: nn.ModuleList, x: Tensor) -> Tensor:
         return ops[self.op_indices[edge]](x)
 
+    def plan(self) -> MixPlan:
+        return MixPlan(None, selected=tuple(self.op_indices))
+
 
 class EdgeScaledMixer:
     """Another mixer's edge output times a per-edge weight (e.g. a relaxed topology)."""
@@ -83,14 +104,25 @@ class EdgeScaledMixer:
     def __call__(self, edge: int, ops: nn.ModuleList, x: Tensor) -> Tensor:
         return self.inner(edge, ops, x) * self.edge_weights[edge]
 
+    def plan(self) -> MixPlan | None:
+        return scaled_plan(plan_of(self.inner), self.edge_weights)
+
+
+def scaled_plan(plan: MixPlan | None, edge_weights: Tensor) -> MixPlan | None:
+    """`plan` with every edge output also multiplied by `edge_weights[edge]` (None stays None)."""
+    if plan is None:
+        return None
+    scale = edge_weights if plan.edge_scale is None else plan.edge_scale * edge_weights
+    return replace(plan, edge_scale=scale)
+
 
 def sample_gumbel(shape: torch.Size, device: torch.device) -> Tensor:
     """Standard Gumbel noise: −log E with E ~ Exp(1).
 
     Drawn from the CPU generator and moved, so a seed gives the same samples on CPU and GPU (the
-    sample is tiny, and the single-path searchers read its argmax on the host every step anyway).
+    sample is tiny; a host-to-device copy of pageable memory made non-blocking waits for no kernel).
     """
-    return -torch.empty(shape).exponential_().log().to(device)
+    return -torch.empty(shape).exponential_().log().to(device, non_blocking=True)
 
 
 def gumbel_softmax_hard(logits: Tensor, tau: float, gumbel: Tensor) -> tuple[Tensor, Tensor]:
@@ -101,14 +133,26 @@ def gumbel_softmax_hard(logits: Tensor, tau: float, gumbel: Tensor) -> tuple[Ten
     return one_hot - probs.detach() + probs, index.squeeze(-1)
 
 
-def draw_finite_gumbel(logits: Tensor, tau: float, max_tries: int = 100) -> Tensor:
-    """Gumbel noise whose sample has no inf/nan (redrawn otherwise, as GDAS specifies)."""
+def draw_gumbel_sample(logits: Tensor, tau: float, max_tries: int = 100) -> tuple[Tensor, list[int]]:
+    """(Gumbel noise, sampled op per row) whose sample has no inf/nan (redrawn otherwise, as GDAS specifies).
+
+    The op indices and the finiteness check come to the host in one read, the only one a single-path
+    sample needs (its forward calls only the sampled ops). On CPU that read costs nothing; on a GPU it
+    waits for the previous arch step, whose α the sample depends on.
+    """
     for _ in range(max_tries):
         gumbel = sample_gumbel(logits.shape, logits.device)
-        hard, _ = gumbel_softmax_hard(logits.detach(), tau, gumbel)
-        if bool(torch.isfinite(gumbel).all()) and bool(torch.isfinite(hard).all()):
-            return gumbel
+        hard, index = gumbel_softmax_hard(logits.detach(), tau, gumbel)
+        finite = torch.isfinite(gumbel).all() & torch.isfinite(hard).all()
+        *ops, ok = torch.cat([index.flatten(), finite.view(1).to(index.dtype)]).tolist()
+        if ok:
+            return gumbel, ops
     raise FloatingPointError("could not draw a finite Gumbel sample; the architecture logits are not finite")
+
+
+def draw_finite_gumbel(logits: Tensor, tau: float, max_tries: int = 100) -> Tensor:
+    """Gumbel noise whose sample has no inf/nan (redrawn otherwise, as GDAS specifies)."""
+    return draw_gumbel_sample(logits, tau, max_tries)[0]
 
 
 class AuxiliarySkipMixer:
@@ -130,3 +174,12 @@ class AuxiliarySkipMixer:
             return out  # β·skip adds exact zeros; skip computing it
         reducer = self.reducers.get(ops)
         return out + self.beta * (x if reducer is None else reducer(x))
+
+    def plan(self) -> MixPlan | None:
+        """The inner plan plus the skip (no skip term at β = 0, as the per-edge call)."""
+        plan = plan_of(self.inner)
+        if plan is None or self.beta == 0:
+            return plan
+        if plan.skip_weight:
+            return None  # a second skip: MixPlan holds one; the per-edge path still computes it
+        return replace(plan, skip_weight=self.beta, skip_reducers=self.reducers)

@@ -16,15 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from benchmarks.fused_edges import channel_shuffle  # one copy, shared with the supernets' fused path
 
-def channel_shuffle(x: Tensor, groups: int) -> Tensor:
-    """Interleave `groups` equal channel blocks: output channel c = input channel (c % g)·(C/g) + c // g.
-
-    With the mixed-op slice as block 0, its channels land on positions 0, g, 2g, ...
-    """
-    batch, channels, height, width = x.shape
-    per_group = channels // groups
-    return x.view(batch, groups, per_group, height, width).transpose(1, 2).reshape(batch, channels, height, width)
+__all__ = ["channel_shuffle", "edge_normalization", "partial_channel_edge", "rank_incoming_edges"]
 
 
 def partial_channel_edge(x: Tensor, k: int, mixed_op: Callable[[Tensor], Tensor], stride: int = 1) -> Tensor:
@@ -50,7 +44,7 @@ def edge_normalization(beta: Tensor, node_edges: Sequence[Sequence[int]]) -> Ten
     """Per-edge weights: softmax of β over the incoming edges of each node (each node's weights sum to 1)."""
     weights = torch.empty_like(beta)
     for edges in node_edges:
-        index = torch.as_tensor(list(edges), device=beta.device)
+        index = torch.as_tensor(list(edges)).to(beta.device, non_blocking=True)  # host-built, no sync
         weights = weights.index_copy(0, index, F.softmax(beta.index_select(0, index), dim=-1))
     return weights
 

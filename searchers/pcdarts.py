@@ -8,7 +8,7 @@ still runs forward (without gradients) so the val loss/accuracy columns cover ev
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -16,10 +16,11 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from benchmarks.errors import NashError
+from benchmarks.mix_plan import MixPlan, plan_of
 from benchmarks.nb201.arch import EDGES, NUM_NODES
 from searchers.base import Batch, BilevelSearcher, StepStats, TrainConfig, batch_sums
 from searchers.derivation import strongest_edges_genotype
-from searchers.mixing import FixedArchMixer, SoftmaxMixer
+from searchers.mixing import FixedArchMixer, SoftmaxMixer, scaled_plan
 from searchers.partial_channels import edge_normalization, partial_channel_edge
 
 
@@ -61,6 +62,11 @@ class PartialChannelMixer:
     def __call__(self, edge: int, ops: nn.ModuleList, x: Tensor) -> Tensor:
         out = partial_channel_edge(x, self.k, lambda part: self.mixed(edge, ops, part), stride=self.strides[edge])
         return self.edge_weights[edge] * out
+
+    def plan(self) -> MixPlan | None:
+        """The inner mixer's plan on C/K channels, every edge scaled (bypass included) by its weight."""
+        plan = scaled_plan(plan_of(self.mixed), self.edge_weights)
+        return None if plan is None else replace(plan, partial_channels=self.k)
 
 
 class PcDarts(BilevelSearcher):

@@ -192,7 +192,8 @@ class Rome(Gdas):
         """
         loss_sum, correct = None, None
         for _ in range(samples):
-            sample_loss, sample_correct = self._backward(batch, self.sample_mixer(with_graph=arch))
+            inputs = self.arch_parameters() if arch else None  # the arch phase needs no θ gradient
+            sample_loss, sample_correct = self._backward(batch, self.sample_mixer(with_graph=arch), inputs)
             loss_sum = sample_loss if loss_sum is None else loss_sum + sample_loss
             correct = sample_correct if correct is None else correct + sample_correct
         return loss_sum, correct

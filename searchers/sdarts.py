@@ -53,9 +53,9 @@ def random_smoothing(probs: Tensor, noise: Tensor) -> Tensor:
     perturbed = probs + noise
     clamped = perturbed.clamp(0.0, 1.0)
     empty = clamped.sum(dim=-1) == 0
-    if bool(empty.any()):
-        rescue = F.one_hot(perturbed.argmax(dim=-1), probs.shape[-1]).to(probs.dtype)
-        clamped = torch.where(empty.unsqueeze(-1), rescue, clamped)
+    # Always computed (a few values), so the step never reads `empty` on the host.
+    rescue = F.one_hot(perturbed.argmax(dim=-1), probs.shape[-1]).to(probs.dtype)
+    clamped = torch.where(empty.unsqueeze(-1), rescue, clamped)
     return clamped / clamped.sum(dim=-1, keepdim=True)
 
 

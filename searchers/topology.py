@@ -22,14 +22,15 @@ dropped edges cost nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from searchers.mixing import SingleOpMixer, draw_finite_gumbel, gumbel_softmax_hard
+from benchmarks.mix_plan import MixPlan
+from searchers.mixing import SingleOpMixer, gumbel_softmax_hard, sample_gumbel
 
 TOP2 = "top2"
 PAIRS = "pairs"
@@ -71,11 +72,20 @@ def gumbel_pair(logits: Tensor, tau: float, gumbel: Tensor, in_degree: int) -> t
     """
     pairs = edge_pairs(in_degree)
     pair_hard, choice = gumbel_softmax_hard(logits, tau, gumbel)
-    incidence = torch.zeros(len(pairs), in_degree, dtype=logits.dtype, device=logits.device)
+    incidence = pair_incidence(in_degree, logits.dtype)
+    kept = torch.tensor(pairs)
+    # Built on the host, copied without a sync.
+    incidence, kept = incidence.to(logits.device, non_blocking=True), kept.to(logits.device, non_blocking=True)
+    return pair_hard @ incidence, kept[choice]
+
+
+def pair_incidence(in_degree: int, dtype: torch.dtype) -> Tensor:
+    """(pairs, in_degree) host tensor: row p has 1 on the two edges of pair p."""
+    pairs = edge_pairs(in_degree)
+    incidence = torch.zeros(len(pairs), in_degree, dtype=dtype)
     for p, (i, j) in enumerate(pairs):
         incidence[p, i] = incidence[p, j] = 1.0
-    kept = torch.tensor(pairs, device=logits.device)[choice]
-    return pair_hard @ incidence, kept
+    return incidence
 
 
 def inclusion_probabilities(p: Tensor) -> Tensor:
@@ -87,6 +97,12 @@ def inclusion_probabilities(p: Tensor) -> Tensor:
     # Σ_{i≠j} p_i/(1−p_i) = total − p_j/(1−p_j).
     ratio = p / (1 - p)
     return p + p * (ratio.sum(dim=-1, keepdim=True) - ratio)
+
+
+def node_sample_finite(logits: Tensor, tau: float, gumbel: Tensor) -> Tensor:
+    """Whether the noise and the scores softmax((log softmax(β)+g)/τ) of one node are finite (on device)."""
+    scores = F.softmax((F.log_softmax(logits, dim=-1) + gumbel) / tau, dim=-1)
+    return torch.isfinite(gumbel).all() & torch.isfinite(scores).all()
 
 
 @dataclass
@@ -113,9 +129,22 @@ class NodeTopology:
     def node_logits(self, beta: Tensor | None = None) -> list[Tensor]:
         return list((self.beta if beta is None else beta).split(self.counts))
 
-    def draw_noise(self, tau: float) -> list[Tensor]:
-        """Finite Gumbel noise for every node (redrawn if a sample would be inf/nan, as for ops)."""
-        return [draw_finite_gumbel(logits, tau) for logits in self.node_logits(self.beta.detach())]
+    def draw_noise(self, tau: float, max_tries: int = 100) -> list[Tensor]:
+        """Finite Gumbel noise for every node (a node whose sample would be inf/nan is redrawn, as for ops).
+
+        Every node is drawn in turn, then all are checked in one host read; only a node that failed the
+        check draws again (so the draws are those of node-by-node redrawing whenever the first are finite).
+        """
+        logits = self.node_logits(self.beta.detach())
+        noise = [sample_gumbel(node.shape, node.device) for node in logits]
+        for _ in range(max_tries):
+            finite = torch.stack([node_sample_finite(node, tau, g) for node, g in zip(logits, noise, strict=True)])
+            bad = [i for i, ok in enumerate(finite.tolist()) if not ok]
+            if not bad:
+                return noise
+            for i in bad:
+                noise[i] = sample_gumbel(logits[i].shape, logits[i].device)
+        raise FloatingPointError("could not draw a finite Gumbel sample; the topology logits are not finite")
 
     def sample(self, tau: float, noise: list[Tensor], *, with_graph: bool) -> TopologySample:
         """The topology given by `noise`; `with_graph` keeps the straight-through graph to β."""
@@ -127,12 +156,14 @@ class NodeTopology:
             else:
                 mask, node_kept = gumbel_pair(logits, tau, gumbel, degree)
             masks.append(mask)
-            kept.append(tuple(node_kept.tolist()))
-        return TopologySample(masks, kept)
+            kept.append(node_kept)
+        pairs = torch.stack(kept).tolist()  # one host read for every node's kept edges
+        return TopologySample(masks, [tuple(pair) for pair in pairs])
 
     def edge_weights(self, sample: TopologySample, num_edges: int) -> Tensor:
         """Per-edge (rows of α) straight-through weights: the node masks scattered to edge indices."""
-        index = torch.tensor([e for edges in self.node_in_edges for e in edges], device=self.beta.device)
+        index = torch.tensor([e for edges in self.node_in_edges for e in edges])
+        index = index.to(self.beta.device, non_blocking=True)  # no sync
         values = torch.cat(sample.masks)
         return values.new_zeros(num_edges).index_put((index,), values)
 
@@ -169,3 +200,6 @@ class SampledPathMixer(SingleOpMixer):
         if edge not in self.kept:
             return None
         return super().__call__(edge, ops, x) * self.edge_weight[edge]
+
+    def plan(self) -> MixPlan:
+        return replace(super().plan(), kept=self.kept, edge_scale=self.edge_weight)

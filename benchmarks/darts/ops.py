@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from benchmarks.box_pool import BoxAverage
+
 DARTS_OPS: tuple[str, ...] = (
     "none",
     "max_pool_3x3",
@@ -51,6 +53,10 @@ class Noise(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return torch.randn_like(_subsample(x, self.stride))
+
+
+class PoolBn(nn.Sequential):
+    """A search network's pooling op: the pool, then a non-affine BN (children `0`, `1` as a Sequential)."""
 
 
 class ReluConvBn(nn.Sequential):
@@ -117,12 +123,8 @@ def make_op(name: str, channels: int, stride: int, affine: bool, search: bool = 
     if name == "skip_connect":
         return nn.Identity() if stride == 1 else FactorizedReduce(channels, channels, affine)
     if name in ("max_pool_3x3", "avg_pool_3x3"):
-        pool = (
-            nn.MaxPool2d(3, stride=stride, padding=1)
-            if name == "max_pool_3x3"
-            else nn.AvgPool2d(3, stride=stride, padding=1, count_include_pad=False)
-        )
-        return nn.Sequential(pool, nn.BatchNorm2d(channels, affine=False)) if search else pool
+        pool = nn.MaxPool2d(3, stride=stride, padding=1) if name == "max_pool_3x3" else BoxAverage(stride)
+        return PoolBn(pool, nn.BatchNorm2d(channels, affine=False)) if search else pool
     kind, _, size = name.rpartition("_")
     kernel = {"3x3": 3, "5x5": 5}.get(size)
     if kind == "sep_conv" and kernel:

@@ -11,7 +11,9 @@ cell reduced), computes 4 intermediate nodes and concatenates them; global pool 
 
 Like the NB201 supernet it owns no architecture parameters: every forward takes an `EdgeMixer`,
 called as `mixer(arch_edge, ops, x)` with arch_edge = cell edge (0–13) + 14 in reduction cells.
-A mixer may return None for an edge it drops (ROME's topology); the node skips it.
+A mixer may return None for an edge it drops (ROME's topology); the node skips it. A mixer with a
+`plan()` (`benchmarks.mix_plan`) is computed source by source, all edges leaving a state together
+(`benchmarks.fused_edges`), unless `fused_edges` is False.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ import torch
 from torch import Tensor, nn
 
 from benchmarks.darts.cell_edges import NODE_IN_EDGES, NUM_CELL_EDGES, NUM_NODES
-from benchmarks.darts.ops import FactorizedReduce, ReluConvBn, make_op
+from benchmarks.darts.ops import FactorizedReduce, Noise, ReluConvBn, make_op
 from benchmarks.errors import NashError
+from benchmarks.fused_edges import NodeSums, OutEdge, PreparedPlan, fused_source
+from benchmarks.mix_plan import plan_of
 
 CellOps = Sequence[Sequence[str]]  # candidate op names per cell edge (14 entries)
 STEMS = ("cifar", "imagenet")
@@ -63,14 +67,26 @@ class DartsSearchCell(nn.Module):
         self.preprocess1 = ReluConvBn(c_prev, channels, 1, 1, 0, affine)
         op_channels = channels // op_channels_divisor
         self.edges = nn.ModuleList()
-        for node_edges in NODE_IN_EDGES:
+        self.out_edges: list[list[OutEdge]] = [[] for _ in range(1 + NUM_NODES)]  # per source state (fused path)
+        for node, node_edges in enumerate(NODE_IN_EDGES):
             for source, edge in enumerate(node_edges):
                 stride = 2 if reduction and source < 2 else 1  # the cell inputs are at the previous resolution
                 self.edges.append(
                     nn.ModuleList(make_op(op, op_channels, stride, affine, search=True) for op in edge_ops[edge])
                 )
+                out = OutEdge(self.offset + edge, self.edges[edge], tuple(edge_ops[edge]), 2 + node, stride)
+                self.out_edges[source].append(out)
+        self.random_edges = [  # (edge, op) of the random ops (S4 noise), in the per-edge path's order
+            (edge, k)
+            for node_edges in NODE_IN_EDGES
+            for edge in node_edges
+            for k, op in enumerate(self.edges[edge])
+            if isinstance(op, Noise)
+        ]
 
-    def forward(self, s0: Tensor, s1: Tensor, mixer) -> Tensor:
+    def forward(self, s0: Tensor, s1: Tensor, mixer, plan: PreparedPlan | None = None) -> Tensor:
+        if plan is not None:
+            return plan.cell_function(DartsSearchCell.forward_fused)(self, s0, s1, plan)
         states = [self.preprocess0(s0), self.preprocess1(s1)]
         for node, node_edges in enumerate(NODE_IN_EDGES):
             total = None
@@ -82,6 +98,40 @@ class DartsSearchCell(nn.Module):
                 raise RuntimeError(f"the mixer dropped every incoming edge of node {node}")
             states.append(total)
         return torch.cat(states[2:], dim=1)
+
+    def forward_fused(self, s0: Tensor, s1: Tensor, plan: PreparedPlan) -> Tensor:
+        """State by state: every edge leaving a state at once, its outputs added into their nodes' sums."""
+        states = [self.preprocess0(s0), self.preprocess1(s1)]
+        x = states[1]
+        stride = 2 if self.reduction else 1
+        partial = plan.plan.partial_channels
+        shape = (x.shape[0], x.shape[1] // partial, -(-x.shape[2] // stride), -(-x.shape[3] // stride))
+        noise = self.draw_noise(plan, shape, x)
+        sums = NodeSums(partial)
+        for source in range(1 + NUM_NODES):
+            if source >= 2:
+                self.check_kept(source - 2, plan)
+                states.append(sums.node(source, shape, x))
+            fused_source(states[source], self.out_edges[source], plan, sums, noise)
+        self.check_kept(NUM_NODES - 1, plan)
+        states.append(sums.node(1 + NUM_NODES, shape, x))
+        return torch.cat(states[2:], dim=1)
+
+    def check_kept(self, node: int, plan: PreparedPlan) -> None:
+        if not any(plan.is_kept(self.offset + edge) for edge in NODE_IN_EDGES[node]):
+            raise RuntimeError(f"the mixer dropped every incoming edge of node {node}")
+
+    def draw_noise(self, plan: PreparedPlan, shape: tuple[int, ...], like: Tensor) -> dict[int, Tensor] | None:
+        """The random ops' outputs, drawn in the per-edge path's order so both paths draw the same numbers."""
+        drawn = {}
+        for edge, k in self.random_edges:
+            arch = self.offset + edge
+            if plan.is_kept(arch) and k in plan.computed_ops(self.out_edge(edge)):
+                drawn[arch] = torch.randn(shape, device=like.device)
+        return drawn or None
+
+    def out_edge(self, edge: int) -> OutEdge:
+        return next(e for edges in self.out_edges for e in edges if e.arch == self.offset + edge)
 
 
 def imagenet_stem(channels: int) -> tuple[nn.Sequential, nn.Sequential]:
@@ -151,14 +201,19 @@ class DartsSearchNetwork(nn.Module):
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(c_prev, num_classes)
 
+    fused_edges = True  # False: every mixer is called edge by edge (the reference path)
+    compile_steps = False  # True: fused cells (or their op blocks) run compiled (`benchmarks.compiled`)
+
     def forward(self, x: Tensor, mixer) -> Tensor:
+        plan = plan_of(mixer) if self.fused_edges else None
+        prepared = None if plan is None else PreparedPlan(plan, self.compile_steps)
         if self.imagenet_stem:
             s0 = self.stem0(x)
             s1 = self.stem1(s0)
         else:
             s0 = s1 = self.stem(x)
         for cell in self.cells:
-            s0, s1 = s1, cell(s0, s1, mixer)
+            s0, s1 = s1, cell(s0, s1, mixer, prepared)
         return self.classifier(self.pool(s1).flatten(1))
 
     def weight_parameters(self) -> list[nn.Parameter]:

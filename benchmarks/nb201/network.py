@@ -7,7 +7,9 @@ average pool → Linear. The final BN+ReLU is part of the benchmark (dropping it
 
 The supernet does not own architecture parameters: every forward takes an `EdgeMixer`
 from the searcher, which decides how an edge combines (or samples) its candidate ops.
-All cells share the same architecture, so the mixer only needs the edge index.
+All cells share the same architecture, so the mixer only needs the edge index. A mixer with a
+`plan()` (`benchmarks.mix_plan`) is computed node by node, all edges leaving a node together
+(`benchmarks.fused_edges`), unless `fused_edges` is False; any other mixer is called per edge.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Protocol
 
 from torch import Tensor, nn
 
+from benchmarks.fused_edges import NodeSums, OutEdge, PreparedPlan, fused_source, live_nodes
+from benchmarks.mix_plan import plan_of
 from benchmarks.nb201.arch import EDGES, NUM_NODES, OPS, Nb201Arch
 from benchmarks.nb201.ops import ResidualReduction, make_op
 
@@ -39,8 +43,15 @@ class SearchCell(nn.Module):
             raise ValueError(f"op_channels_divisor {op_channels_divisor} does not divide {channels} channels")
         op_channels = channels // op_channels_divisor
         self.edges = nn.ModuleList(nn.ModuleList(make_op(name, op_channels, affine) for name in OPS) for _ in EDGES)
+        # The edges leaving each node (all but the last), for the fused path.
+        self.out_edges = [
+            [OutEdge(e, self.edges[e], OPS, dest) for e, (source, dest) in enumerate(EDGES) if source == node]
+            for node in range(NUM_NODES - 1)
+        ]
 
-    def forward(self, x: Tensor, mixer: EdgeMixer) -> Tensor:
+    def forward(self, x: Tensor, mixer: EdgeMixer, plan: PreparedPlan | None = None) -> Tensor:
+        if plan is not None:
+            return plan.cell_function(SearchCell.forward_fused)(self, x, plan)
         nodes = [x]
         for target in range(1, NUM_NODES):
             total = None
@@ -48,9 +59,22 @@ class SearchCell(nn.Module):
                 if dest != target:
                     continue
                 out = mixer(edge, self.edges[edge], nodes[source])
-                total = out if total is None else total + out
-            nodes.append(total)
+                if out is not None:  # None: the mixer dropped this edge
+                    total = out if total is None else total + out
+            nodes.append(x.new_zeros(x.shape) if total is None else total)
         return nodes[-1]
+
+    def forward_fused(self, x: Tensor, plan: PreparedPlan) -> Tensor:
+        """Node by node: every edge leaving a node at once, its outputs added into their targets' sums."""
+        partial = plan.plan.partial_channels
+        zeros_shape = (x.shape[0], x.shape[1] // partial, *x.shape[2:])
+        sums = NodeSums(partial)
+        live = live_nodes(self.out_edges, plan, NUM_NODES - 1)
+        node = x
+        for source in range(NUM_NODES - 1):
+            fused_source(node, self.out_edges[source], plan, sums, live=live)
+            node = sums.node(source + 1, zeros_shape, x)
+        return node
 
 
 class DiscreteCell(nn.Module):
@@ -113,10 +137,15 @@ class Nb201SuperNet(_Skeleton):
     ):
         super().__init__(channels, cells_per_stage, num_classes, lambda c: SearchCell(c, affine, op_channels_divisor))
 
+    fused_edges = True  # False: every mixer is called edge by edge (the reference path)
+    compile_steps = False  # True: fused cells (or their op blocks) run compiled (`benchmarks.compiled`)
+
     def forward(self, x: Tensor, mixer: EdgeMixer) -> Tensor:
+        plan = plan_of(mixer) if self.fused_edges else None
+        prepared = None if plan is None else PreparedPlan(plan, self.compile_steps)
         x = self.stem(x)
         for layer in self.layers:
-            x = layer(x, mixer) if isinstance(layer, SearchCell) else layer(x)
+            x = layer(x, mixer, prepared) if isinstance(layer, SearchCell) else layer(x)
         return self.head(x)
 
     def weight_parameters(self) -> list[nn.Parameter]:

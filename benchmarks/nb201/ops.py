@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from benchmarks.box_pool import BoxAverage
 from benchmarks.nb201.arch import OPS
 
 
@@ -38,7 +39,7 @@ def make_op(name: str, channels: int, affine: bool) -> nn.Module:
         return ReluConvBn(channels, channels, 3, 1, affine)
     if name == "avg_pool_3x3":
         # count_include_pad=False: border pixels average only real neighbours, as in NB201.
-        return nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
+        return BoxAverage(stride=1)
     raise ValueError(f"unknown NAS-Bench-201 op {name!r}; valid: {OPS}")
 
 

@@ -30,9 +30,14 @@ def train_config():
 
 
 def count_op_calls(network):
-    """Forward hooks on every candidate op; returns a dict (cell, edge, op) -> number of calls."""
+    """Forward hooks on every candidate op; returns a dict (cell, edge, op) -> number of calls.
+
+    Switches the network to its per-edge path, where every computed op is a module call (the fused
+    path calls stacked weights; `tests/benchmarks/test_fused_edges.py` shows both compute the same).
+    """
     from benchmarks.nb201.network import SearchCell
 
+    network.fused_edges = False
     calls = {}
     cells = [m for m in network.layers if isinstance(m, SearchCell)]
     for c, cell in enumerate(cells):

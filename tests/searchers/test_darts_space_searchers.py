@@ -140,6 +140,7 @@ def test_rome_topology_is_on_by_default_in_the_darts_spaces():
 
 
 def register_op_counters(network):
+    network.fused_edges = False  # op modules are called one by one only on the per-edge path
     calls = {}
     for c, cell in enumerate(network.cells):
         offset = 14 if cell.reduction else 0
