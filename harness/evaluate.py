@@ -104,13 +104,13 @@ def evaluate_genotype(
     with run_lock(Path(out) / run_id):  # one process per run: a second one is refused
         return _evaluate_locked(
             bench, profile, genotype, protocol, seed, torch_device, source, train_set, test_set, Path(out), run_id,
-            resume, overwrite, progress, on_epoch_end, memory,
+            resume, overwrite, progress, on_epoch_end, memory, compile,
         )  # fmt: skip
 
 
 def _evaluate_locked(
     bench, profile, genotype, protocol, seed, torch_device, source, train_set, test_set, out, run_id,
-    resume, overwrite, progress, on_epoch_end, memory,
+    resume, overwrite, progress, on_epoch_end, memory, compile,
 ) -> EvalResult:  # fmt: skip
     benchmark = bench.name
     run_dir = _prepare_dir(Path(out), run_id, resume, overwrite)
