@@ -3,7 +3,8 @@
     python scripts/study_figures.py RUNS_FOLDER --out docs/figures --name study_nb201
 
 Reads every finished search under RUNS_FOLDER (one benchmark) and writes
-- `<name>_trajectories.png`: per searcher (one colour) and seed (thin lines; mean thick), per epoch:
+- `<name>_trajectories.png`: per searcher (one colour) and seed (thin lines; mean thick), after each
+  epoch, against the architecture steps done so far:
   parameter-free and skip counts of the derived cell, its oracle accuracy, the dominant Hessian
   eigenvalue and the supernet's Kendall τ (where measured);
 - a Markdown table on stdout, one line per run: final cell, counts per epoch, verdict by the report's
@@ -42,10 +43,11 @@ def load(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             continue
         epochs = pd.read_parquet(run_file.parent / "epochs.parquet")
         epochs["headline"] = epochs[facts["headline"]["column"]] if facts.get("headline") else math.nan
-        rows.append(epochs)
         config = facts["config"]
         warmup = config["searcher_options"].get("warmup_epochs", 0) or 0
         per_epoch = math.ceil(config["data"]["train_per_class"] * 10 / 2 / config["train"]["batch_size"])
+        epochs["arch_steps_done"] = (epochs["epoch"] + 1 - warmup).clip(lower=0) * per_epoch  # PC-DARTS: warm-up
+        rows.append(epochs)
         runs.append(
             {
                 "searcher": config["searcher"],
@@ -88,14 +90,15 @@ def trajectory_figure(rows: pd.DataFrame, title: str, path: Path) -> None:
             measured = runs.dropna(subset=[column])
             for _seed, run in measured.groupby("seed"):
                 run = run.sort_values("epoch")
-                ax.plot(run["epoch"] + 1, run[column], "-", color=colour, alpha=0.35, linewidth=0.9, marker=".")
-            mean = measured.groupby("epoch")[column].mean()
+                x = run["arch_steps_done"]
+                ax.plot(x, run[column], "-", color=colour, alpha=0.35, linewidth=0.9, marker=".")
+            mean = measured.groupby("arch_steps_done")[column].mean()
             seeds = measured["seed"].nunique()
-            ax.plot(mean.index + 1, mean.values, "-", color=colour, linewidth=2.2, label=f"{searcher} (n={seeds})")
+            ax.plot(mean.index, mean.values, "-", color=colour, linewidth=2.2, label=f"{searcher} (n={seeds})")
         ax.set_ylabel(label, fontsize=8)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, 1.45), frameon=False)
-    axes[-1].set_xlabel("search epoch (after epoch; 40 iterations each)")
+    axes[-1].set_xlabel("architecture steps done (end of each search epoch; PC-DARTS's warm-up epoch at 0)")
     fig.suptitle(title + "\nthin: one seed; thick: mean over seeds", fontsize=9)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
