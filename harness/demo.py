@@ -18,6 +18,7 @@ from benchmarks.registry import get_benchmark
 from harness.config import RunConfig, resolve_config
 from harness.runner import run_search
 from reports.collapse import CollapseRule
+from reports.collapse_plot import ORACLE_LANDMARKS
 from reports.genotypes import input_reaches_output, parse_cell_ops
 
 DEMO_BENCHMARK = "nb201-cifar10"
@@ -26,7 +27,7 @@ DEMO_BENCHMARK = "nb201-cifar10"
 # and ROME. darts-v2 costs ~2.5 first-order steps and tells DARTS's story again; `--searchers` adds any.
 DEMO_SEARCHERS = ("darts", "gdas", "pcdarts", "rome")
 DEMO_PROFILE = "study"
-BEST_ACC, ALL_SKIP_ACC = 94.37, 54.30  # NB201 table, cifar10 test, 200 epochs, seed mean (BENCHMARKS.md)
+(BEST_ACC, _), (ALL_SKIP_ACC, _) = ORACLE_LANDMARKS["oracle_cifar10_test_200"]  # NB201 table, BENCHMARKS.md
 
 
 def steps_per_epoch(config: RunConfig) -> int:
