@@ -113,7 +113,7 @@ def test_collapse_figure_names_its_setting_and_draws_the_rule(tmp_path):
     assert all(p.read_bytes()[:4] == PNG_MAGIC for p in pngs)
 
 
-def test_collapse_figure_marks_the_best_and_the_all_skip_cell_of_nb201_cifar10():
+def test_collapse_figure_landmarks_are_the_best_and_the_all_skip_cell_of_nb201_cifar10():
     import pandas as pd
 
     from reports.collapse_plot import _landmarks
