@@ -7,6 +7,7 @@ gradient): the check that the suite fails when a searcher's mechanism is broken 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -29,10 +30,10 @@ def study_runs(tmp_path_factory):
     from harness.runner import run_search
 
     out: Path = tmp_path_factory.mktemp("science")
-    cache: dict[str, list[list[dict]]] = {}
+    cache: dict[tuple[str, int], list[dict]] = {}
 
-    def runs(searcher: str) -> list[list[dict]]:
-        if searcher not in cache:
+    def search(searcher: str, seed: int) -> list[dict]:
+        if (searcher, seed) not in cache:
             with pytest.MonkeyPatch.context() as patch:
                 if searcher == "darts" and os.environ.get("NASH_SCIENCE_BREAK") == "darts-uniform":
                     import searchers.darts
@@ -41,10 +42,21 @@ def study_runs(tmp_path_factory):
                     functional = SimpleNamespace(softmax=_uniform_softmax, cross_entropy=F.cross_entropy)
                     patch.setattr(searchers.darts, "F", functional)
                 torch.set_num_threads(1)  # the study's runs: one thread each
-                cache[searcher] = [
-                    run_search(resolve_config("nb201-cifar10", searcher, "study", seed), out, progress=False).rows
-                    for seed in SEEDS
-                ]
-        return cache[searcher]
+                config = resolve_config("nb201-cifar10", searcher, "study", seed)
+                cache[searcher, seed] = run_search(config, out, progress=False).rows
+        return cache[searcher, seed]
 
-    return runs
+    return lambda searcher: _Seeds(searcher, search)
+
+
+class _Seeds(Sequence):
+    """The runs of SEEDS, each searched when first read: a failing seed stops the test before the next search."""
+
+    def __init__(self, searcher: str, search) -> None:
+        self.searcher, self.search = searcher, search
+
+    def __len__(self) -> int:
+        return len(SEEDS)
+
+    def __getitem__(self, index):
+        return self.search(self.searcher, SEEDS[index])
