@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.darts_family_registry import DARTS_FAMILY_BENCHMARKS
+from benchmarks.darts_family_registry import DARTS_FAMILY_BENCHMARKS, QUICK_EIGEN_STOP
 from benchmarks.errors import NashError
 from benchmarks.profiles import Benchmark, OracleMetric, Profile
 
@@ -36,18 +36,55 @@ _NB201_TRAIN: dict[str, Any] = {
 _NB201_ROME: dict[str, Any] = {"topology": False}
 
 # Per-searcher epochs and options, shared by the NB201 benchmarks of every dataset.
-_NB201_PAPER_EPOCHS = {"default": 50, "darts": 50, "darts-v2": 50, "gdas": 250, "pcdarts": 50, "rome": 50}
+# SDARTS-RS and DrNAS: 100, their released NB201 scripts' --epochs (SmoothDARTS nasbench201/train_search.py,
+# DrNAS 201-space/train_search.py); DARTS-ES/ADA and DARTS- search as DARTS does (their NB201 protocol is open).
+_NB201_PAPER_EPOCHS = {
+    "default": 50,
+    "darts": 50,
+    "darts-v2": 50,
+    "gdas": 250,
+    "pcdarts": 50,
+    "rome": 50,
+    "darts-es": 50,
+    "darts-ada": 50,
+    "sdarts-rs": 100,
+    "darts-minus": 50,
+    "drnas": 100,
+}
 # PC-DARTS paper: K=4 on CIFAR, arch updates from epoch 15 (its batch 256 / lr 0.1 are not used: the
 # NB201 optimiser settings keep the searchers comparable). ROME: K=7 x 50 epochs ~ 350, its paper's budget.
 _NB201_PAPER_OPTIONS = {"pcdarts": {"k": 4, "warmup_epochs": 15}, "rome": _NB201_ROME | {"k": 7}}
 _NB201_PAPER_SEARCHERS = (
-    "DARTS 50 epochs (first and second order), GDAS 250, PC-DARTS 50 (K=4, 15 warm-up), ROME 50 (K=7)"
+    "DARTS 50 epochs (first and second order), GDAS 250, PC-DARTS 50 (K=4, 15 warm-up), ROME 50 (K=7), "
+    "DARTS-ES/ADA 50, SDARTS-RS 100, DARTS- 50, DrNAS 100"
 )
 # Quick: ROME's K=2 doubles the cost of an iteration, so half GDAS's epochs cost about the same;
 # DARTS second order costs ~2.5 first-order steps, so 2 epochs.
-_NB201_QUICK_EPOCHS = {"default": 10, "darts": 5, "darts-v2": 2, "gdas": 20, "pcdarts": 6, "rome": 10}
-_NB201_QUICK_OPTIONS = {"pcdarts": {"k": 4, "warmup_epochs": 1}, "rome": _NB201_ROME | {"k": 2}}
-_NB201_QUICK_SEARCHERS = "DARTS 5 epochs (second order 2), GDAS 20, PC-DARTS 6 (1 warm-up), ROME 10 (K=2)"
+# DARTS-ES/ADA: 4 second-order epochs with the scaled-down stop rule (QUICK_EIGEN_STOP); the first-order
+# variants cost what DARTS does.
+_NB201_QUICK_EPOCHS = {
+    "default": 10,
+    "darts": 5,
+    "darts-v2": 2,
+    "gdas": 20,
+    "pcdarts": 6,
+    "rome": 10,
+    "darts-es": 4,
+    "darts-ada": 4,
+    "sdarts-rs": 5,
+    "darts-minus": 5,
+    "drnas": 5,
+}
+_NB201_QUICK_OPTIONS = {
+    "pcdarts": {"k": 4, "warmup_epochs": 1},
+    "rome": _NB201_ROME | {"k": 2},
+    "darts-es": QUICK_EIGEN_STOP,
+    "darts-ada": QUICK_EIGEN_STOP,
+}
+_NB201_QUICK_SEARCHERS = (
+    "DARTS 5 epochs (second order 2), GDAS 20, PC-DARTS 6 (1 warm-up), ROME 10 (K=2), DARTS-ES/ADA 4 "
+    "(eigenvalue rule on every epoch, no averaging), SDARTS-RS / DARTS- / DrNAS 5"
+)
 # Study (docs/STUDY.md, issue 17): the largest setting this project could run 3 seeds x darts / gdas /
 # pcdarts / rome with on a shared 2-core machine. Every searcher gets the SAME number of arch updates
 # (4 epochs x 40 steps = 160; PC-DARTS one weight-only warm-up epoch more), unlike quick, so the

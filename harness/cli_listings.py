@@ -17,8 +17,19 @@ def list_benchmarks(_args) -> int:
 
 
 def list_searchers(_args) -> int:
-    from searchers.catalog import searcher_descriptions
+    import sys
 
-    for name, description in searcher_descriptions().items():
-        print(f"{name:8s} {description}")
+    from searchers.catalog import searcher_descriptions
+    from searchers.plugins import plugin_entry_points
+
+    described, problems = searcher_descriptions(), {}
+    if plugin_entry_points():  # only then: checking a plug-in means importing it (and torch)
+        from searchers.registry import DESCRIPTIONS, PLUGIN_PROBLEMS
+
+        described, problems = DESCRIPTIONS, PLUGIN_PROBLEMS
+    width = max(map(len, described))
+    for name, description in described.items():
+        print(f"{name:{width}s} {description}")
+    for problem in problems.values():  # one line each; every other searcher still works
+        print(f"nash: warning: {problem}; left out", file=sys.stderr)
     return 0

@@ -7,6 +7,7 @@ indicator, the dominant eigenvalue of L_val w.r.t. the architecture parameters) 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ class DominantEigen:
     value: float
     iterations: int
     converged: bool  # the relative change of the estimate fell below `tol`
+    largest: float = math.nan  # the largest algebraic eigenvalue, when asked for (`largest=True`)
 
 
 def dominant_eigenvalue(
@@ -29,6 +31,7 @@ def dominant_eigenvalue(
     iterations: int = 20,
     tol: float = 1e-4,
     generator: torch.Generator | None = None,
+    largest: bool = False,
 ) -> DominantEigen:
     """Power iteration on the Hessian of `loss_fn()` w.r.t. `params`.
 
@@ -36,6 +39,10 @@ def dominant_eigenvalue(
     one extra backward, not a new forward. The estimate is the Rayleigh quotient vᵀHv with ‖v‖ = 1;
     it stops when two successive estimates differ by at most `tol`·|estimate|. The start vector is
     N(0, 1) from `generator` (a CPU generator; the global RNG is never touched).
+
+    `largest=True` also gives the largest *algebraic* eigenvalue (`DominantEigen.largest`, what
+    RobustDARTS' stop rule reads): the dominant one when it is positive, else λ_d + the dominant
+    eigenvalue of H − λ_d·I (a second power iteration on the same graph, from the same start).
     """
     if iterations < 1:
         raise ValueError(f"iterations must be at least 1, got {iterations}")
@@ -45,22 +52,34 @@ def dominant_eigenvalue(
     # A parameter the loss does not depend on has a zero Hessian block: it takes no part.
     pairs = [(p, g) for p, g in zip(params, grads, strict=True) if g is not None]
     if not pairs or not any(g.requires_grad for _, g in pairs):
-        return DominantEigen(0.0, 0, True)  # the loss is at most linear in the parameters
+        return DominantEigen(0.0, 0, True, 0.0)  # the loss is at most linear in the parameters
     params = [p for p, _ in pairs]
     grads = [g for _, g in pairs]
-    vector = _normalized([torch.randn(p.shape, generator=generator, dtype=p.dtype).to(p.device) for p in params])
+    start = _normalized([torch.randn(p.shape, generator=generator, dtype=p.dtype).to(p.device) for p in params])
+    value, steps, converged = _power_iteration(grads, params, start, iterations, tol, shift=0.0)
+    top = value
+    if largest and value < 0:
+        shifted, _, _ = _power_iteration(grads, params, start, iterations, tol, shift=value)
+        top = value + shifted
+    return DominantEigen(value, steps, converged, top if largest else math.nan)
+
+
+def _power_iteration(grads, params, vector, iterations: int, tol: float, shift: float) -> tuple[float, int, bool]:
+    """(dominant eigenvalue of H − shift·I, iterations, converged); H·v by a backward through `grads`."""
     estimate = None
     for step in range(1, iterations + 1):
         product = torch.autograd.grad(grads, params, grad_outputs=vector, retain_graph=True, allow_unused=True)
         product = [torch.zeros_like(p) if h is None else h.detach() for p, h in zip(params, product, strict=True)]
+        if shift:
+            product = [h - shift * v for h, v in zip(product, vector, strict=True)]
         previous, estimate = estimate, float(sum((h * v).sum() for h, v in zip(product, vector, strict=True)))
         norm = _norm(product)
         if norm == 0.0:
-            return DominantEigen(0.0, step, True)  # v is in the null space; H may still be non-zero elsewhere
+            return 0.0, step, True  # v is in the null space; H may still be non-zero elsewhere
         vector = [h / norm for h in product]
         if previous is not None and abs(estimate - previous) <= tol * abs(estimate):
-            return DominantEigen(estimate, step, True)
-    return DominantEigen(estimate, iterations, False)
+            return estimate, step, True
+    return estimate, iterations, False
 
 
 def _norm(tensors: Sequence[Tensor]) -> float:

@@ -7,7 +7,9 @@ does) and restore every BN buffer and the global torch RNG afterwards, so a run'
 genotype trajectory are identical with or without them (tests check this).
 
 Columns: `hessian_eigenvalue` (dominant signed eigenvalue of L_val w.r.t. all arch parameters, the
-RobustDARTS indicator) and `supernet_kendall_tau`, NaN on epochs not measured.
+RobustDARTS indicator) and `supernet_kendall_tau`, NaN on epochs not measured. The eigenvalue is also
+measured on the epochs the searcher itself asks for (`Searcher.wants_eigenvalue`, RobustDARTS' stop rule),
+and there `hessian_max_eigenvalue`, the largest algebraic eigenvalue, is added: what that rule reads.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from torch import nn
 from benchmarks.datasets.loader import PairedBatches
 from benchmarks.profiles import Benchmark
 from harness.config import AnalysisConfig, RunConfig
-from harness.hessian import dominant_eigenvalue
+from harness.hessian import DominantEigen, dominant_eigenvalue
 from harness.supernet_ranking import RANKING_FILE, SupernetRanking, check_ranking_supported
 
 FIXED_BATCH_SEED = 7_201  # the fixed arch batches: the same for every run of a benchmark and data config
 EIGEN_START_SEED = 0  # the power iteration's start vector
+MAX_EIGEN_COLUMN = "hessian_max_eigenvalue"  # on the epochs a searcher asks for (Searcher.wants_eigenvalue)
 
 
 def check_analysis(config: RunConfig, benchmark: Benchmark) -> None:
@@ -93,6 +96,7 @@ class SearchInstruments:
         """`start_epoch` > 0 (a resumed run) keeps ranking.parquet's rows of the earlier epochs."""
         self.analysis = analysis
         self.searcher = searcher
+        self.source = batches  # for the fixed batches of a searcher that asks for eigenvalues itself
         self.device = next(searcher.network.parameters()).device
         count = max(
             analysis.eigenvalue_batches if analysis.eigenvalue_every else 0,
@@ -109,10 +113,14 @@ class SearchInstruments:
         """The two columns, plus `analysis_seconds` (their cost, outside epoch_seconds) when any is on."""
         started = time.perf_counter()
         row = {"hessian_eigenvalue": math.nan, "supernet_kendall_tau": math.nan}
-        if not (self.analysis.eigenvalue_every or self.analysis.rank_every):
+        wanted = self.searcher.wants_eigenvalue(epoch, total)
+        if not (self.analysis.eigenvalue_every or self.analysis.rank_every or wanted):
             return row
-        if is_measured(epoch, total, self.analysis.eigenvalue_every):
-            row["hessian_eigenvalue"] = self.eigenvalue()
+        if wanted or is_measured(epoch, total, self.analysis.eigenvalue_every):
+            result = self.eigenvalue(largest=wanted)
+            row["hessian_eigenvalue"] = result.value
+            if wanted:  # the searcher's rule reads the largest algebraic eigenvalue, as RobustDARTS' does
+                row[MAX_EIGEN_COLUMN] = result.largest
         if self.ranking is not None and is_measured(epoch, total, self.analysis.rank_every):
             with untouched(self.searcher.network, self.device):
                 row["supernet_kendall_tau"] = self.ranking.measure(
@@ -121,8 +129,18 @@ class SearchInstruments:
         row["analysis_seconds"] = time.perf_counter() - started
         return row
 
-    def eigenvalue(self) -> float:
-        """Dominant eigenvalue of the mean arch loss over the fixed batches, w.r.t. all arch parameters."""
+    def discard_after(self, epoch: int) -> None:
+        """Forget the measurements of epochs after `epoch` (the searcher rolled back or stopped there)."""
+        if self.ranking is not None:
+            self.ranking.discard_after(epoch)
+
+    def eigenvalue(self, largest: bool = False) -> DominantEigen:
+        """Dominant eigenvalue of the mean arch loss over the fixed batches, w.r.t. all arch parameters.
+
+        `largest=True` also gives the largest algebraic one (`harness.hessian.dominant_eigenvalue`).
+        """
+        if len(self.batches) < self.analysis.eigenvalue_batches:  # drawn now: asked for by the searcher only
+            self.batches = fixed_arch_batches(self.source, self.analysis.eigenvalue_batches)
         batches = self.batches[: self.analysis.eigenvalue_batches]
 
         def loss():
@@ -134,5 +152,6 @@ class SearchInstruments:
                 self.searcher.arch_parameters(),
                 iterations=self.analysis.eigenvalue_iterations,
                 generator=torch.Generator().manual_seed(EIGEN_START_SEED),
+                largest=largest,
             )
-        return result.value
+        return result

@@ -28,6 +28,7 @@ from harness.environment import (
     seed_everything,
     versions,
 )
+from harness.epoch_states import EpochStates, remove_epoch_states
 from harness.instruments import SearchInstruments, check_analysis
 from harness.interrupt import raise_if_stop_requested
 from harness.loggers import EpochLoggers, check_loggers
@@ -40,7 +41,7 @@ from harness.search_checkpoint import (
     save_search_checkpoint,
 )
 from harness.store import EPOCHS_FILE, RUN_FILE, ensure_writable, prepare_run_dir, read_json, write_epochs, write_json
-from searchers.base import StepStats
+from searchers.base import EpochEnd, StepStats
 from searchers.precision import ForwardMode, check_precision_supported
 from searchers.registry import get_searcher
 
@@ -93,6 +94,7 @@ def _run_search_locked(config, out: Path, benchmark, overwrite, progress, oracle
     else:
         run_dir = prepare_run_dir(Path(out), config.run_id, overwrite)
         remove_checkpoints(run_dir)
+        remove_epoch_states(run_dir)
     facts: dict[str, Any] = {
         "run_id": config.run_id,
         "status": "running",
@@ -142,6 +144,7 @@ def _run_search_locked(config, out: Path, benchmark, overwrite, progress, oracle
     )
     write_json(run_dir / RUN_FILE, facts)
     remove_checkpoints(run_dir)  # a done run is never resumed; see harness.search_checkpoint
+    remove_epoch_states(run_dir)
     return RunResult(run_dir, rows, facts)
 
 
@@ -210,6 +213,7 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         write_json(run_dir / RUN_FILE, facts)
     elif resume:
         (run_dir / EPOCHS_FILE).unlink(missing_ok=True)  # rows of an attempt no checkpoint covers
+        remove_epoch_states(run_dir)
     # After the restore: a resumed run keeps ranking.parquet's rows of the epochs it has.
     instruments = SearchInstruments(
         config.analysis, benchmark, searcher, batches, oracle, run_dir, start_epoch=len(rows)
@@ -223,7 +227,9 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         disable=not progress,
         leave=False,
     )
-    for epoch in range(len(rows), total):
+    states = EpochStates(run_dir, device)  # kept for a searcher that may roll back (Searcher.keeps_state)
+    epoch = len(rows)
+    while epoch < total:
         memory.start_epoch()
         epoch_start = time.perf_counter()
         searcher.new_epoch(epoch, total)
@@ -240,12 +246,26 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         row["precision"], row["channels_last"] = config.perf.precision, config.perf.channels_last
         row.update(instruments.measure(epoch, total))  # after the timings: they are the search's own cost
         rows.append(row)
+        # Epoch-level control (early stop, roll-back): the searcher may drop the epochs after one it names.
+        decision = searcher.end_epoch(EpochEnd(epoch, total, row, states.load))
+        if decision is not None:
+            rows = rows[: decision.last_epoch + 1]
+            instruments.discard_after(decision.last_epoch)
         write_epochs(run_dir / EPOCHS_FILE, rows)
-        save_search_checkpoint(run_dir, config, rows, searcher, batches, clock.seconds())
         loggers.log(row)
-        bar.set_postfix_str(f"epoch {epoch + 1}/{total} skip={row['skip_count']}")
+        if decision is not None and decision.stop:
+            break  # no checkpoint: a kill before run.json says done redoes this epoch and decides again
+        if decision is None and searcher.keeps_state(epoch):
+            states.save(epoch, searcher.state_dict())  # before the checkpoint that may need it
+        save_search_checkpoint(run_dir, config, rows, searcher, batches, clock.seconds())
+        if decision is not None:
+            states.discard_after(decision.last_epoch)  # after the checkpoint: a kill keeps what it needs
+        bar.set_postfix_str(f"epoch {len(rows)}/{total} skip={row['skip_count']}")
+        epoch = len(rows)
     bar.close()
     loggers.close()
+    if searcher.run_facts():
+        facts["searcher_facts"] = searcher.run_facts()
     return rows
 
 

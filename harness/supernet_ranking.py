@@ -93,9 +93,19 @@ class SupernetRanking:
         ]
         for arch, acc, truth in zip(self.archs, accuracies, self.truth, strict=True):
             self.rows.append({"epoch": epoch, "arch": arch.to_string(), "supernet_acc": acc, "oracle_acc": truth})
+        self._write()
+        return kendall_tau(accuracies, self.truth)
+
+    def discard_after(self, epoch: int) -> None:
+        """Drop the rows of epochs after `epoch` (a searcher rolled back or stopped there)."""
+        kept = [row for row in self.rows if row["epoch"] <= epoch]
+        if len(kept) != len(self.rows):
+            self.rows = kept
+            self._write()
+
+    def _write(self) -> None:
         frame = pd.DataFrame(self.rows, columns=list(RANKING_COLUMNS))
         atomic_write(self.path, lambda handle: frame.to_parquet(handle, index=False))
-        return kendall_tau(accuracies, self.truth)
 
 
 def kendall_tau(supernet: Sequence[float], truth: Sequence[float]) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -61,8 +62,43 @@ class StepStats:
     val_count: int
 
 
+@dataclass(frozen=True)
+class EpochEnd:
+    """What the epoch loop tells a searcher after each epoch (`Searcher.end_epoch`).
+
+    `row` is the epoch's finished row (genotype, losses, `hessian_eigenvalue` where measured);
+    `saved_state(e)` returns the `state_dict()` the runner kept after an earlier epoch e of this
+    trajectory, for an e where `keeps_state(e)` was true (KeyError otherwise).
+    """
+
+    epoch: int
+    total: int
+    row: Mapping[str, Any]
+    saved_state: Callable[[int], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class EpochDecision:
+    """A searcher's answer to the epoch loop: keep epochs 0..last_epoch, then stop or go on from there.
+
+    stop=False (roll back): the rows after `last_epoch` are dropped and the search continues with
+    epoch last_epoch + 1; the searcher has already put itself in the state it continues from.
+    stop=True: the rows after `last_epoch` are dropped and the search ends; its result is the row of
+    `last_epoch` (RobustDARTS' early stop returns the cell of an earlier epoch).
+    """
+
+    last_epoch: int
+    stop: bool = False
+
+
 class Searcher(ABC):
-    """One differentiable NAS algorithm behind the harness's contract."""
+    """One differentiable NAS algorithm behind the harness's contract.
+
+    Optional epoch-level control (RobustDARTS' early stop and adaptive regularisation): a searcher
+    may ask for the dominant Hessian eigenvalue of chosen epochs (`wants_eigenvalue`), have the
+    runner keep its state after chosen epochs (`keeps_state`), and answer each finished epoch with
+    an `EpochDecision` (`end_epoch`). The defaults do none of this.
+    """
 
     name: ClassVar[str]
     options_type: ClassVar[type]  # dataclass of the searcher's own switches; validates in __post_init__
@@ -110,6 +146,22 @@ class Searcher(ABC):
 
     def epoch_facts(self) -> dict[str, float]:
         """Per-epoch scalars worth recording (τ, learning rates, entropy)."""
+        return {}
+
+    def wants_eigenvalue(self, epoch: int, total: int) -> bool:
+        """Whether `end_epoch` needs this epoch's `hessian_eigenvalue` (measured whatever `analysis` says)."""
+        return False
+
+    def keeps_state(self, epoch: int) -> bool:
+        """Whether the runner should keep `state_dict()` after this epoch, for a later roll-back to it."""
+        return False
+
+    def end_epoch(self, end: EpochEnd) -> EpochDecision | None:
+        """Called after each epoch's row is complete and before its checkpoint; None: carry on."""
+        return None
+
+    def run_facts(self) -> dict[str, Any]:
+        """Facts about the whole search for run.json (`searcher_facts`), e.g. where a stop rule fired."""
         return {}
 
     def arch_loss(self, batch: Batch) -> Tensor:

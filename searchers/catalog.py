@@ -4,16 +4,15 @@
 classes: importing a searcher imports torch (seconds of CPU). The built-in searchers are named
 here with the module that defines them (`searchers.registry` imports them and a test checks the
 two agree). Plug-ins are found through the `nash.searchers` entry-point group, read from package
-metadata without loading them: a plug-in is listed by its entry point and package, and imported
-only when a run uses it.
+metadata without loading them; `nash searchers` imports them (and torch) only when some are
+installed, to check each against the contract.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
 
-ENTRY_POINT_GROUP = "nash.searchers"
+from searchers.plugins import describe, plugin_entry_points
 
 
 @dataclass(frozen=True)
@@ -51,21 +50,40 @@ BUILTIN_SEARCHERS: dict[str, SearcherInfo] = {
             "searchers.rome:Rome",
             "ROME: GDAS single path, 2 sampled inputs per node, K-sample grad accumulation (Wang et al., ICCV 2023)",
         ),
+        SearcherInfo(
+            "darts-es",
+            "searchers.darts_es:DartsEs",
+            "DARTS-ES: DARTS 2nd order stopped by the Hessian-eigenvalue rule (Zela et al., ICLR 2020)",
+        ),
+        SearcherInfo(
+            "darts-ada",
+            "searchers.darts_ada:DartsAda",
+            "DARTS-ADA: on the eigenvalue rule, roll back, weight decay x10 up to 0.03 (Zela et al., 2020)",
+        ),
+        SearcherInfo(
+            "sdarts-rs",
+            "searchers.sdarts:SdartsRs",
+            "SDARTS-RS: weight step on softmax(alpha) + uniform noise, eps 0.03 -> 0.3 (Chen & Hsieh, ICML 2020)",
+        ),
+        SearcherInfo(
+            "darts-minus",
+            "searchers.darts_minus:DartsMinus",
+            "DARTS-: an auxiliary skip on every edge, its weight decaying 1 -> 0 (Chu et al., ICLR 2021)",
+        ),
+        SearcherInfo(
+            "drnas",
+            "searchers.drnas:DrNas",
+            "DrNAS: edge weights drawn from Dirichlet(ELU(alpha)+1), pathwise gradient (Chen et al., ICLR 2021)",
+        ),
     )
 }
 
 BUILTIN_DESCRIPTIONS: dict[str, str] = {name: info.description for name, info in BUILTIN_SEARCHERS.items()}
 
 
-def plugin_entry_points() -> list[EntryPoint]:
-    """Installed plug-in searchers (entry points of ENTRY_POINT_GROUP), not loaded; built-in names win."""
-    return [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name not in BUILTIN_SEARCHERS]
-
-
 def searcher_descriptions() -> dict[str, str]:
     """Every searcher's name and one line about it, built-ins first; imports no searcher."""
     described = dict(BUILTIN_DESCRIPTIONS)
-    for ep in plugin_entry_points():
-        package = f"package {ep.dist.name} {ep.dist.version}" if ep.dist is not None else "plug-in"
-        described.setdefault(ep.name, f"plug-in {ep.value} ({package})")
+    for ep in plugin_entry_points():  # built-in names win
+        described.setdefault(ep.name, describe(ep))
     return described

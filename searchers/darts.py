@@ -59,15 +59,23 @@ class DartsSecondOrderOptions(DartsOptions):
 
 
 class Darts(BilevelSearcher):
-    """Adam on ∇_α L_val (at θ, or at θ' when unrolled) and SGD on θ with the train batch, in the reference's order."""
+    """Adam on ∇_α L_val (at θ, or at θ' when unrolled) and SGD on θ with the train batch, in the reference's order.
+
+    The arch step mixes edges with `relaxed_mixer()` (softmax(α), with a graph to α), the weight step
+    with `weight_mixer()`; variants (SDARTS, DARTS-) change one or both.
+    """
 
     name = "darts"
     options_type = DartsOptions
 
     @classmethod
     def reference_loop(cls, space: str, unrolled: bool) -> tuple[bool, bool]:
-        """(weights_first, clip_includes_arch) of the code that produced the space's published numbers."""
-        if space == "nb201":  # AutoDL-Projects exps/NAS-Bench-201-algos/DARTS-V1.py / DARTS-V2.py
+        """(weights_first, clip_includes_arch) of the code that produced the space's published numbers.
+
+        Only `darts` / `darts-v2` have NB201 reference scripts; the variants built on DARTS (SDARTS,
+        DARTS-, DARTS-ES/ADA) released code derived from quark0/darts and keep its loop in every space.
+        """
+        if space == "nb201" and cls.name in ("darts", "darts-v2"):  # AutoDL-Projects DARTS-V1.py / DARTS-V2.py
             return not unrolled, True
         return False, False  # quark0/darts cnn/train_search.py, architect.py
 
@@ -91,12 +99,16 @@ class Darts(BilevelSearcher):
     def darts_arch_step(self, train_batch: Batch, val_batch: Batch):
         if self.options.unrolled:
             return self.unrolled_arch_step(train_batch, val_batch)
-        return self.arch_step(val_batch, SoftmaxMixer(F.softmax(self.alpha, dim=-1)))
+        return self.arch_step(val_batch, self.relaxed_mixer())
 
     def mixture_weight_step(self, train_batch: Batch):
-        """SGD on θ with α held constant; the forward keeps a graph to α only when the clip counts α's gradient."""
+        return self.weight_step(train_batch, self.weight_mixer())
+
+    def weight_mixer(self):
+        """The weight step's edges: softmax(α) held constant; its graph to α is kept only when the clip
+        counts α's gradient. SDARTS perturbs it, DARTS- adds its auxiliary skip."""
         alpha = self.alpha if self.clip_arch else self.alpha.detach()
-        return self.weight_step(train_batch, SoftmaxMixer(F.softmax(alpha, dim=-1)))
+        return SoftmaxMixer(F.softmax(alpha, dim=-1))
 
     def clipped_parameters(self) -> list[Tensor]:
         """θ, plus α when `clip_includes_arch` (the NB201 reference clips `network.parameters()`, α included)."""
@@ -113,7 +125,7 @@ class Darts(BilevelSearcher):
 
         def loss_on(batch: Batch):
             def loss_fn():
-                logits = run_forward(self.network, batch[0], SoftmaxMixer(F.softmax(self.alpha, dim=-1)), mode)
+                logits = run_forward(self.network, batch[0], self.relaxed_mixer(), mode)
                 return logits, F.cross_entropy(logits, batch[1])
 
             return loss_fn

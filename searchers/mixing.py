@@ -109,3 +109,24 @@ def draw_finite_gumbel(logits: Tensor, tau: float, max_tries: int = 100) -> Tens
         if bool(torch.isfinite(gumbel).all()) and bool(torch.isfinite(hard).all()):
             return gumbel
     raise FloatingPointError("could not draw a finite Gumbel sample; the architecture logits are not finite")
+
+
+class AuxiliarySkipMixer:
+    """DARTS- (Chu et al., ICLR 2021): another mixer's edge output plus β × an auxiliary skip of the edge input.
+
+    The skip is the identity on stride-1 edges; a stride-2 edge has its own reduction module,
+    looked up by the edge's op list (`reducers[ops]`, built by `searchers.darts_minus`). The skip
+    is outside the softmax: β is a schedule, not a learned weight, and decays to 0 over the search.
+    """
+
+    def __init__(self, inner, beta: float, reducers: dict[nn.Module, nn.Module]) -> None:
+        self.inner = inner
+        self.beta = beta
+        self.reducers = reducers
+
+    def __call__(self, edge: int, ops: nn.ModuleList, x: Tensor) -> Tensor:
+        out = self.inner(edge, ops, x)
+        if self.beta == 0:
+            return out  # β·skip adds exact zeros; skip computing it
+        reducer = self.reducers.get(ops)
+        return out + self.beta * (x if reducer is None else reducer(x))

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-import searchers.catalog
+import searchers.plugins
 from harness.cli import build_parser, main, nash_version
-from searchers.catalog import BUILTIN_SEARCHERS, ENTRY_POINT_GROUP, searcher_descriptions
+from searchers.catalog import BUILTIN_SEARCHERS, searcher_descriptions
+from searchers.plugins import ENTRY_POINT_GROUP
 from searchers.registry import DESCRIPTIONS, SEARCHERS
 from tests.reports.handmade import NB201_GOOD
 from tests.reports.store_folder import write_search
@@ -102,11 +103,11 @@ def test_searcher_catalog_matches_the_registry_without_importing_searchers():
         assert getattr(importlib.import_module(module), cls) is SEARCHERS[name], name
 
 
-def test_plug_in_searchers_are_listed_from_their_entry_points_without_loading_them(monkeypatch, capsys):
+def test_plug_in_searchers_are_described_from_their_entry_points_without_loading_them(monkeypatch):
     plug_in = EntryPoint("my-nas", "a_module_that_does_not_exist:MyNas", ENTRY_POINT_GROUP)
     shadow = EntryPoint("darts", "elsewhere:Darts", ENTRY_POINT_GROUP)
-    monkeypatch.setattr(searchers.catalog, "entry_points", lambda group: [plug_in, shadow])
-    assert main(["searchers"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[-1].split()[:3] == ["my-nas", "plug-in", "a_module_that_does_not_exist:MyNas"]
-    assert [line.split()[0] for line in lines] == [*BUILTIN_SEARCHERS, "my-nas"]  # built-in names win
+    monkeypatch.setattr(searchers.plugins, "entry_points", lambda group: [plug_in, shadow])
+    described = searcher_descriptions()
+    assert list(described) == [*BUILTIN_SEARCHERS, "my-nas"]  # built-in names win
+    assert "a_module_that_does_not_exist:MyNas" in described["my-nas"]
+    assert described["darts"] == BUILTIN_SEARCHERS["darts"].description

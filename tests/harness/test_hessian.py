@@ -1,5 +1,7 @@
 """Power-iteration eigenvalues against Hessians known in closed form or built explicitly."""
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -203,3 +205,22 @@ def test_rome_relaxed_topology_keeps_two_edges_per_node_in_expectation():
         for edges in rome.topology.node_in_edges:
             total = float(keep[list(edges)].detach().sum())
             assert abs(total - 2.0) < 1e-5 and bool((keep[list(edges)] <= 1 + 1e-6).all())
+
+
+def test_largest_algebraic_eigenvalue_when_the_dominant_one_is_negative():
+    a = symmetric_with_eigenvalues([-7.0, 3.0, 1.0, 0.2])
+    x = torch.zeros(4, dtype=torch.float64, requires_grad=True)
+    result = dominant_eigenvalue(quadratic_loss(a, x), [x], iterations=500, tol=1e-12, largest=True)
+    assert abs(result.value + 7.0) < 1e-6 and abs(result.largest - 3.0) < 1e-6
+    all_negative = symmetric_with_eigenvalues([-7.0, -3.0, -1.0], seed=2)
+    y = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    result = dominant_eigenvalue(quadratic_loss(all_negative, y), [y], iterations=500, tol=1e-12, largest=True)
+    assert abs(result.largest + 1.0) < 1e-6
+
+
+def test_largest_is_the_dominant_one_when_that_is_positive_and_absent_unless_asked():
+    a = symmetric_with_eigenvalues([5.0, 2.0, -1.0])
+    x = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    result = dominant_eigenvalue(quadratic_loss(a, x), [x], iterations=200, tol=1e-10, largest=True)
+    assert result.largest == result.value and abs(result.value - 5.0) < 1e-6
+    assert math.isnan(dominant_eigenvalue(quadratic_loss(a, x), [x]).largest)
