@@ -181,6 +181,8 @@ def _benchmark(space: str, suffix: str) -> Benchmark:
     needs_data = "" if dataset == "cifar10" else "; needs the dataset"
     quick_per_class = max(1, _QUICK_IMAGES // classes)
     robustdarts = {"rdarts": _rdarts_profile(evaluation, needs_data)} if space in ("s1", "s2", "s3", "s4") else {}
+    if space in ("s1", "s2", "s3", "s4") and suffix == "cifar10":
+        robustdarts["study"] = _study_profile(quick_eval)
     return Benchmark(
         name=f"{space}-{suffix}",
         space=space,
@@ -219,6 +221,34 @@ def _benchmark(space: str, suffix: str) -> Benchmark:
             ),
             **robustdarts,
         },
+    )
+
+
+# Study (docs/STUDY.md, issue 17): RobustDARTS' S1–S4 on CIFAR-10 at the scale 2 shared CPU cores allow,
+# with the nb201-cifar10 study's budget: 160 arch updates for every searcher (4 epochs x 40 steps of 64;
+# PC-DARTS one weight-only warm-up epoch more). 5 cells (normal, reduce, normal, reduce, normal): the
+# smallest network with more than one normal cell, whose parameter-free share the ROME table counts.
+_STUDY_NETWORK: dict[str, Any] = {"channels": 8, "layers": 5, "stem_multiplier": 3, "affine": False}
+# Batch 64 as the paper; arch lr 1e-2 as quick (160 Adam steps at 3e-4 leave α near uniform). One
+# optimiser setting for all searchers (PC-DARTS's batch 256 / lr 0.1 would give it 4x fewer arch steps).
+_STUDY_TRAIN: dict[str, Any] = {**_SEARCH_TRAIN, "arch_lr": 1e-2}
+_STUDY_EPOCHS = {"default": 4, "pcdarts": 5}
+_STUDY_OPTIONS: dict[str, dict[str, Any]] = {"pcdarts": {"k": 4, "warmup_epochs": 1}, "rome": {"k": 2}}
+
+
+def _study_profile(evaluation: dict[str, Any]) -> Profile:
+    return Profile(
+        name="study",
+        description="collapse study at the scale 2 shared CPU cores allow (docs/STUDY.md): 5 cells, C=8, "
+        "batch 64, the embedded 5,000-image CIFAR-10 subset in halves, arch lr 1e-2, 160 arch steps for "
+        f"every searcher (4 epochs; PC-DARTS 5 with 1 warm-up; ROME K=2); evaluation as quick "
+        f"({evaluation['layers']} cells, C={evaluation['channels']}, {evaluation['epochs']} epochs)",
+        network=dict(_STUDY_NETWORK),
+        train=dict(_STUDY_TRAIN),
+        epochs=dict(_STUDY_EPOCHS),
+        data={"source": "embedded", "train_per_class": 500},  # ships with nash: reproducible from a fresh clone
+        searcher_options=_STUDY_OPTIONS,
+        evaluation=dict(evaluation),
     )
 
 

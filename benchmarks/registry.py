@@ -85,6 +85,11 @@ _NB201_QUICK_SEARCHERS = (
     "DARTS 5 epochs (second order 2), GDAS 20, PC-DARTS 6 (1 warm-up), ROME 10 (K=2), DARTS-ES/ADA 4 "
     "(eigenvalue rule on every epoch, no averaging), SDARTS-RS / DARTS- / DrNAS 5"
 )
+# Study (docs/STUDY.md, issue 17): the largest setting this project could run 3 seeds x darts / gdas /
+# pcdarts / rome with on a shared 2-core machine. Every searcher gets the SAME number of arch updates
+# (4 epochs x 40 steps = 160; PC-DARTS one weight-only warm-up epoch more), unlike quick, so the
+# searchers are compared at one arch budget. The paper setting takes 50 x 391 = 19,550 DARTS arch steps.
+_NB201_STUDY_EPOCHS = {"default": 4, "darts-v2": 4, "pcdarts": 5}
 
 
 _NB201_CIFAR10 = Benchmark(
@@ -126,6 +131,22 @@ _NB201_CIFAR10 = Benchmark(
             epochs=_NB201_QUICK_EPOCHS,
             data={"source": "embedded", "train_per_class": 500},
             searcher_options=_NB201_QUICK_OPTIONS,
+        ),
+        "study": Profile(
+            name="study",
+            description="collapse study at the scale 2 shared CPU cores allow (docs/STUDY.md): C=8, N=1, "
+            "the embedded 5,000-image CIFAR-10 subset in halves, arch lr 1e-2, 160 arch steps for every "
+            "searcher (4 epochs; PC-DARTS 5 with 1 warm-up; ROME K=2)",
+            # C=8, N=1: a C=16, N=2 DARTS step cost 6 s here (3 s for C=8, N=1, N=3 ~2.5x): 3 seeds x 4
+            # searchers at 160+ arch steps fit in the session's hour only at this size (STUDY.md, "Cost").
+            network={"channels": 8, "cells_per_stage": 1, "affine": False},
+            # arch lr 1e-2 as quick: 160 Adam steps at 3e-4 move α by < 0.05 (near-uniform, nothing to see).
+            train={**_NB201_TRAIN, "arch_lr": 1e-2},
+            epochs=_NB201_STUDY_EPOCHS,
+            # The 5,000-image embedded subset (2,500 / 2,500): a step costs the same on the full set, but
+            # it ships with nash, so every study run is reproducible from a fresh clone.
+            data={"source": "embedded", "train_per_class": 500},
+            searcher_options=_NB201_QUICK_OPTIONS,  # PC-DARTS K=4, 1 warm-up epoch; ROME K=2 (cost ~2 DARTS steps)
         ),
     },
 )

@@ -128,7 +128,13 @@ def _run_search(args) -> int:
 def _add_demo(sub) -> None:
     p = sub.add_parser(
         "demo",
-        help="every searcher on nb201-cifar10, quick profile (embedded data unless a data root has CIFAR-10)",
+        help="darts, gdas, pcdarts and rome on nb201-cifar10 with one arch-step budget (study profile), "
+        "then whether each cell collapsed",
+    )
+    p.add_argument(
+        "--searchers",
+        default=None,
+        help="comma-separated searchers to run instead of the demo's four (default: darts,gdas,pcdarts,rome)",
     )
     p.add_argument("--out", default="runs/demo", help="results folder (finished demo runs are replaced)")
     p.add_argument("--seed", type=int, default=0, help="seed of every demo run")
@@ -138,7 +144,7 @@ def _add_demo(sub) -> None:
 
 
 def _run_demo(args) -> int:
-    from harness.commands import demo_command
+    from harness.demo import demo_command
 
     return demo_command(args)
 

@@ -18,12 +18,6 @@ from harness.runner import RunResult, record_evaluation, run_search
 from harness.search_checkpoint import has_checkpoint
 from harness.store import RUN_FILE, read_json
 from reports.summary import format_table, summarize_runs
-from searchers.registry import SEARCHERS
-
-DEMO_BENCHMARK = "nb201-cifar10"
-# The demo compares the first five searchers; the collapse cures (darts-es, ...) and plug-ins are left
-# out so that it stays a few minutes on 2 CPU cores.
-DEMO_SEARCHERS = ("darts", "darts-v2", "gdas", "pcdarts", "rome")
 
 
 def search_command(args) -> int:
@@ -178,29 +172,3 @@ def _finished_search(run_dir: Path) -> dict[str, Any]:
     if not known or not isinstance(final, dict) or not final.get("genotype"):
         raise NashError(f"{run_dir / RUN_FILE} lacks the search's config or final genotype; it was not written by nash")
     return facts
-
-
-def demo_command(args) -> int:
-    """The DEMO_SEARCHERS on the demo benchmark, quick profile; CIFAR-10 from the data root when it has one."""
-    summaries, row_sets = [], []
-    for name in [name for name in SEARCHERS if name in DEMO_SEARCHERS]:
-        config = resolve_config(DEMO_BENCHMARK, name, "quick", args.seed, data_root=args.data_root)
-        data = "embedded CIFAR-10 subset" if config.data.source == "embedded" else config.data.source
-        print(
-            f"searching {DEMO_BENCHMARK} with {name} ({config.train.epochs} epochs, quick profile, data: {data}) ...",
-            flush=True,
-        )
-        result = run_search(config, Path(args.out), overwrite=True, progress=not args.no_progress)
-        summaries.append(result.summary)
-        row_sets.append(result.rows)
-    print()
-    print(format_table(summarize_runs(summaries, row_sets)))
-    print(
-        "\nReference (NB201 table, cifar10 test, 200 epochs, seed mean): best cell 94.37, all-skip cell 54.30."
-        f"\nPer-epoch rows: {Path(args.out)}/<run id>/epochs.parquet"
-    )
-    from reports.build import write_report
-
-    report = write_report(args.out, Path(args.out) / "report")
-    print(f"Report (tables, plots): {report.folder / 'index.html'}")
-    return 0

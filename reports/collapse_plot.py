@@ -5,7 +5,8 @@ search epoch, mean and ±1 std band over seeds, one colour per searcher; the col
 as a grey dashed line. When the rule counts skip_connect ops (DARTS family, default), the skip share is
 drawn dashed in the same colour and the threshold applies to it. The right axis reads the same line as
 a count of ops. Bottom panel (benchmarks with a tabular oracle): the oracle accuracy of the derived
-cell, named by dataset, split and training epochs. The title names benchmark, profile, seeds, epochs.
+cell, named by dataset, split and training epochs, with the best and the all-skip cell's values
+as dotted lines on NB201 CIFAR-10. The title names benchmark, profile, seeds, epochs.
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ from reports.plots import MaxNLocator, describe_setting, draw_band, line_styles,
 from reports.settings import ensure_setting_columns
 
 OPS_PER_CELL = {"nb201": 6, "darts": 8}  # edges of the NB201 cell; ops kept in a DARTS-family cell
+# Landmarks of an oracle column (NB201 table, 200 epochs, seed mean; BENCHMARKS.md §4.1), drawn in the
+# accuracy panel so a reader sees at once how far a derived cell is from the best and from collapse.
+ORACLE_LANDMARKS = {
+    "oracle_cifar10_test_200": ((94.37, "best cell in the space"), (54.30, "all-skip cell (DARTS's published result)")),
+}
 
 
 def _rule_line(rule: CollapseRule, space: str) -> tuple[str, int]:
@@ -71,6 +77,10 @@ def collapse_figures(counted: pd.DataFrame, rule: CollapseRule, folder: Path, co
                 searcher = key[1]
                 style = styles.get((searcher, key[2], key[3]), "-")
                 draw_band(bottom, line, colours[searcher], style, searcher_marker(searcher, colours), "_nolegend_")
+            for value, name in _landmarks(rows):
+                bottom.axhline(value, color="0.3", linestyle=":", linewidth=1)
+                bottom.annotate(f"{name}: {value:.2f}", (0, value), xycoords=("axes fraction", "data"),
+                                xytext=(3, 2), textcoords="offset points", fontsize=7, color="0.3")  # fmt: skip
             label = _headline_label(rows)
             bottom.set_ylabel(f"oracle accuracy (%)\n{label}" if label else "oracle accuracy (%)")
             bottom.grid(alpha=0.3)
@@ -79,6 +89,12 @@ def collapse_figures(counted: pd.DataFrame, rule: CollapseRule, folder: Path, co
         fig.suptitle(f"Collapse on {benchmark} — {describe_setting(rows)}", fontsize=10)
         written.append(save(fig, folder, f"collapse_{benchmark}"))
     return written
+
+
+def _landmarks(rows: pd.DataFrame) -> tuple[tuple[float, str], ...]:
+    """The landmarks of the runs' headline oracle column, when they all share one that has them."""
+    columns = set(rows["run.headline.column"].dropna()) if "run.headline.column" in rows.columns else set()
+    return ORACLE_LANDMARKS.get(columns.pop(), ()) if len(columns) == 1 else ()
 
 
 def _headline_label(rows: pd.DataFrame) -> str:

@@ -4,6 +4,7 @@
 - NAS-Bench-201: `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`
 
 Parameter-free ops (ALGORITHMS.md §3): skip_connect, the pools, none and noise.
+`input_reaches_output` says whether a derived cell's output depends on its input at all.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ PARAMETER_FREE_OPS = frozenset({"skip_connect", "max_pool_3x3", "avg_pool_3x3", 
 _CELL = re.compile(r"\b(normal|reduce)\s*=\s*\[(.*?)\]", re.S)
 _DARTS_OP = re.compile(r"\(\s*['\"]([a-z0-9_]+)['\"]\s*,\s*\d+\s*\)")
 _NB201_OP = re.compile(r"^([a-z0-9_]+)~\d+$")
+_DARTS_GENE = re.compile(r"\(\s*['\"]([a-z0-9_]+)['\"]\s*,\s*(\d+)\s*\)")
+_CONCAT = re.compile(r"\b(normal|reduce)_concat\s*=\s*(?:\[([\d,\s]*)\]|range\((\d+),\s*(\d+)\))")
+# Ops whose output ignores their input: `none` outputs zeros, RobustDARTS' `noise` fresh Gaussian noise.
+INPUT_FREE_OPS = frozenset({"none", "noise"})
 
 
 @dataclass(frozen=True)
@@ -54,3 +59,37 @@ def parse_cell_ops(text: str) -> CellOps:
                 ops.append(match.group(1))
         return CellOps("nb201", tuple(ops))
     raise NashError(f"unknown genotype string {text[:60]!r}; expected Genotype(...) or |op~0|+...")
+
+
+def input_reaches_output(text: str) -> bool:
+    """Whether the derived cell's output depends on its input: a path of ops other than none / noise.
+
+    NB201: from node 0 to node 3 (edge `op~j` into node i). DARTS family: from either cell input
+    (0, 1) to a node of the normal cell's concat list; the reduction cell must pass too. A cell
+    failing this (e.g. PC-DARTS's `|none~0|+|none~0|...|`) predicts the same for every image: its
+    oracle accuracy is chance, whatever its other ops.
+    """
+    text = str(text).strip()
+    if text.startswith("Genotype("):
+        cells = {name: _DARTS_GENE.findall(body) for name, body in _CELL.findall(text)}
+        concats = {}
+        for name, listed, start, stop in _CONCAT.findall(text):
+            numbers = [int(n) for n in listed.split(",") if n.strip()]
+            concats[name] = range(int(start), int(stop)) if start else numbers
+        return all(_darts_cell_reaches(genes, concats.get(name, range(2, 6))) for name, genes in cells.items() if genes)
+    ops = parse_cell_ops(text).normal  # NB201: edges 1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2
+    reached, edge = {0}, 0
+    for node in range(1, 4):
+        for source in range(node):
+            if source in reached and ops[edge] not in INPUT_FREE_OPS:
+                reached.add(node)
+            edge += 1
+    return 3 in reached
+
+
+def _darts_cell_reaches(genes: list[tuple[str, str]], concat) -> bool:
+    reached = {0, 1}
+    for k, (op, source) in enumerate(genes):  # two genes per intermediate node, nodes in order
+        if int(source) in reached and op not in INPUT_FREE_OPS:
+            reached.add(2 + k // 2)
+    return any(node in reached for node in concat)

@@ -111,3 +111,14 @@ def test_collapse_figure_names_its_setting_and_draws_the_rule(tmp_path):
     pngs = collapse_figures(counted, CollapseRule(), tmp_path / "plots", searcher_colours(counted["searcher"]))
     assert [p.stem for p in pngs] == ["collapse_nb201-cifar10", "collapse_s2-cifar10"]
     assert all(p.read_bytes()[:4] == PNG_MAGIC for p in pngs)
+
+
+def test_collapse_figure_landmarks_are_the_best_and_the_all_skip_cell_of_nb201_cifar10():
+    import pandas as pd
+
+    from reports.collapse_plot import _landmarks
+
+    nb201 = pd.DataFrame({"run.headline.column": ["oracle_cifar10_test_200"] * 2})
+    assert [value for value, _ in _landmarks(nb201)] == [94.37, 54.30]
+    mixed = pd.DataFrame({"run.headline.column": ["oracle_cifar10_test_200", "oracle_cifar100_test_200"]})
+    assert _landmarks(mixed) == () and _landmarks(pd.DataFrame({"x": [1]})) == ()

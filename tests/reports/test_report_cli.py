@@ -2,31 +2,32 @@
 
 import dataclasses
 
-import harness.commands as commands
+import harness.demo as demo
 from harness.cli import main
 
 DEMO_SEARCHERS = ("darts", "gdas")
 
 
 def test_demo_ends_with_a_report_and_nash_report_rereads_it(tmp_path, monkeypatch, capsys):
-    real_resolve = commands.resolve_config
+    real_resolve = demo.resolve_config
 
     def tiny(*args, **kwargs):
-        config = real_resolve(*args, **kwargs, epochs=2)
+        config = real_resolve(*args, **kwargs)
         return dataclasses.replace(
             config,
             network=dataclasses.replace(config.network, channels=4),
             data=dataclasses.replace(config.data, train_per_class=8),
+            train=dataclasses.replace(config.train, epochs=2),
         )
 
-    monkeypatch.setattr(commands, "resolve_config", tiny)
-    monkeypatch.setattr(commands, "SEARCHERS", DEMO_SEARCHERS)  # two real searches keep the test short
-    assert main(["demo", "--out", str(tmp_path / "runs"), "--no-progress"]) == 0
+    monkeypatch.setattr(demo, "resolve_config", tiny)
+    searchers = ",".join(DEMO_SEARCHERS)  # two real searches keep the test short
+    assert main(["demo", "--out", str(tmp_path / "runs"), "--no-progress", "--searchers", searchers]) == 0
     out = capsys.readouterr().out
     assert f"Report (tables, plots): {tmp_path / 'runs' / 'report' / 'index.html'}" in out
     nb201 = (tmp_path / "runs" / "report" / "tables" / "nb201.md").read_text()
     for name in DEMO_SEARCHERS:
-        assert f"| {name} | nb201-cifar10 | quick | 2 | 1 |" in nb201
+        assert f"| {name} | nb201-cifar10 | study | 2 | 1 |" in nb201
 
     code = main(["report", str(tmp_path / "runs"), "--out", str(tmp_path / "again"), "--no-published",
                  "--collapse-threshold", "2", "--nb201-collapse-threshold", "4"])  # fmt: skip

@@ -1,0 +1,62 @@
+"""The science suite (`pytest -m science`): study-profile searches, run once per session and shared.
+
+`NASH_SCIENCE_BREAK=darts-uniform` replaces DARTS's softmax by a uniform mixture (α then gets no
+gradient): the check that the suite fails when a searcher's mechanism is broken (docs/STUDY.md).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+SEEDS = (0, 1, 2)
+
+
+def _uniform_softmax(logits, dim=-1):
+    """softmax(α) replaced by the uniform mixture 1/|O|, still a function of α (with zero gradient)."""
+    return torch.full_like(logits, 1.0 / logits.shape[dim]) + 0.0 * logits
+
+
+@pytest.fixture(scope="session")
+def study_runs(tmp_path_factory):
+    """searcher -> list of epoch-row lists, one per seed, of nb201-cifar10 --profile study."""
+    from harness.config import resolve_config
+    from harness.runner import run_search
+
+    out: Path = tmp_path_factory.mktemp("science")
+    cache: dict[tuple[str, int], list[dict]] = {}
+
+    def search(searcher: str, seed: int) -> list[dict]:
+        if (searcher, seed) not in cache:
+            with pytest.MonkeyPatch.context() as patch:
+                if searcher == "darts" and os.environ.get("NASH_SCIENCE_BREAK") == "darts-uniform":
+                    import searchers.darts
+
+                    # Only DARTS's own mixture: the cell is still derived from softmax(α) (searchers.base).
+                    functional = SimpleNamespace(softmax=_uniform_softmax, cross_entropy=F.cross_entropy)
+                    patch.setattr(searchers.darts, "F", functional)
+                torch.set_num_threads(1)  # the study's runs: one thread each
+                config = resolve_config("nb201-cifar10", searcher, "study", seed)
+                cache[searcher, seed] = run_search(config, out, progress=False).rows
+        return cache[searcher, seed]
+
+    return lambda searcher: _Seeds(searcher, search)
+
+
+class _Seeds(Sequence):
+    """The runs of SEEDS, each searched when first read: a failing seed stops the test before the next search."""
+
+    def __init__(self, searcher: str, search) -> None:
+        self.searcher, self.search = searcher, search
+
+    def __len__(self) -> int:
+        return len(SEEDS)
+
+    def __getitem__(self, index):
+        return self.search(self.searcher, SEEDS[index])
