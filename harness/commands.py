@@ -44,7 +44,8 @@ def search_command(args) -> int:
     print(format_table(summarize_runs([result.summary], [result.rows])))
     print(f"results: {result.run_dir}")
     if args.evaluate:
-        evaluation = evaluate_final_genotype(args, config, result.rows[-1]["genotype"])
+        search = SearchIdentity(config.benchmark, config.profile, config.seed, config.perf.compile)
+        evaluation = evaluate_final_genotype(args, search, result.rows[-1]["genotype"])
         record_evaluation(result, evaluation)
     return 0
 
@@ -112,7 +113,7 @@ def evaluate_final_genotype(args, config, genotype: str, epochs: int | None = No
             config.seed,
             resume=resume,
             epochs=epochs,
-            compile=config.perf.compile,
+            compile=config.compile,
         ).facts
     final = facts["final"]
     return {
@@ -133,7 +134,7 @@ def evaluate_search_run(args) -> int:
             f"{config['benchmark']} is judged by its table, not by training; use `nash query` for its cells"
         )
     seed = config["seed"] if args.seed is None else args.seed
-    search = SearchIdentity(config["benchmark"], args.profile or config["profile"], seed)
+    search = SearchIdentity(config["benchmark"], args.profile or config["profile"], seed, bool(args.compile))
     args.out = args.out or str(run_dir.parent)
     source = config.get("data", {}).get("source", "embedded")
     if args.data is None and args.data_root is None and source != "embedded":
@@ -148,11 +149,12 @@ def evaluate_search_run(args) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class SearchIdentity:
-    """What `evaluate_final_genotype` needs of a search: its benchmark, profile and seed."""
+    """What `evaluate_final_genotype` needs of a search: its benchmark, profile, seed and compile switch."""
 
     benchmark: str
     profile: str
     seed: int
+    compile: bool = False  # `perf.compile` of the search, or `nash evaluate --compile`
 
 
 def _finished_search(run_dir: Path) -> dict[str, Any]:

@@ -143,7 +143,13 @@ def test_bf16_and_fp32_searches_finish_and_record_their_precision(tmp_path):
     assert [r["precision"] for r in bf16.rows] == ["bf16", "bf16"]
     assert all(r["channels_last"] is False for r in bf16.rows)
     stored = json.loads((bf16.run_dir / "run.json").read_text())
-    assert stored["config"]["perf"] == {"precision": "bf16", "channels_last": False, "pin_memory": False}
+    assert stored["config"]["perf"] == {
+        "precision": "bf16",
+        "channels_last": False,
+        "pin_memory": False,
+        "fused_edges": True,
+        "compile": False,
+    }
     # Not asserted: the final genotypes. At this size α is near its init and argmax ties flip with
     # rounding (they match for this seed, differ for seed 0); the real check is in docs/GPU.md.
     assert bf16.rows[-1]["train_loss"] == pytest.approx(fp32.rows[-1]["train_loss"], rel=0.01)
