@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from harness.interrupt import raise_if_stop_requested
+
 
 @dataclass(frozen=True)
 class DominantEigen:
@@ -68,6 +70,7 @@ def _power_iteration(grads, params, vector, iterations: int, tol: float, shift: 
     """(dominant eigenvalue of H − shift·I, iterations, converged); H·v by a backward through `grads`."""
     estimate = None
     for step in range(1, iterations + 1):
+        raise_if_stop_requested()  # an epoch's power iterations can take minutes on a CPU: SIGTERM acts here too
         product = torch.autograd.grad(grads, params, grad_outputs=vector, retain_graph=True, allow_unused=True)
         product = [torch.zeros_like(p) if h is None else h.detach() for p, h in zip(params, product, strict=True)]
         if shift:

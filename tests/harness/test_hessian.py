@@ -2,6 +2,7 @@
 
 import math
 
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -224,3 +225,13 @@ def test_largest_is_the_dominant_one_when_that_is_positive_and_absent_unless_ask
     result = dominant_eigenvalue(quadratic_loss(a, x), [x], iterations=200, tol=1e-10, largest=True)
     assert result.largest == result.value and abs(result.value - 5.0) < 1e-6
     assert math.isnan(dominant_eigenvalue(quadratic_loss(a, x), [x]).largest)
+
+
+def test_a_stop_request_ends_the_power_iteration(monkeypatch):
+    """SIGTERM during an epoch's eigenvalue (minutes on a CPU for darts-es) stops there, not after it."""
+    from harness import interrupt
+
+    monkeypatch.setattr(interrupt, "_stop_requested", True)
+    x = torch.ones(3, requires_grad=True)
+    with pytest.raises(interrupt.RunInterrupted):
+        dominant_eigenvalue(lambda: (x**4).sum(), [x])
