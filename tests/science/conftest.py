@@ -9,11 +9,9 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import torch
-import torch.nn.functional as F
 
 SEEDS = (0, 1, 2)
 
@@ -36,11 +34,14 @@ def study_runs(tmp_path_factory):
         if (searcher, seed) not in cache:
             with pytest.MonkeyPatch.context() as patch:
                 if searcher == "darts" and os.environ.get("NASH_SCIENCE_BREAK") == "darts-uniform":
-                    import searchers.darts
+                    from searchers.darts import Darts
+                    from searchers.mixing import SoftmaxMixer
 
-                    # Only DARTS's own mixture: the cell is still derived from softmax(α) (searchers.base).
-                    functional = SimpleNamespace(softmax=_uniform_softmax, cross_entropy=F.cross_entropy)
-                    patch.setattr(searchers.darts, "F", functional)
+                    # Both of DARTS's mixtures (the arch step's relaxation and the weight step's); the cell
+                    # is still derived from α, and the entropy measured on softmax(α).
+                    uniform = lambda self: SoftmaxMixer(_uniform_softmax(self.alpha))  # noqa: E731
+                    patch.setattr(Darts, "relaxed_mixer", uniform)
+                    patch.setattr(Darts, "weight_mixer", uniform)
                 torch.set_num_threads(1)  # the study's runs: one thread each
                 config = resolve_config("nb201-cifar10", searcher, "study", seed)
                 cache[searcher, seed] = run_search(config, out, progress=False).rows
