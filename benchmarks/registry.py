@@ -137,8 +137,9 @@ _NB201_CIFAR10 = Benchmark(
             description="collapse study at the scale 2 shared CPU cores allow (docs/STUDY.md): C=8, N=1, "
             "the embedded 5,000-image CIFAR-10 subset in halves, arch lr 1e-2, 160 arch steps for every "
             "searcher (4 epochs; PC-DARTS 5 with 1 warm-up; ROME K=2)",
-            # C=8, N=1: a C=16, N=2 DARTS step cost 6 s here (3 s for C=8, N=1, N=3 ~2.5x): 3 seeds x 4
-            # searchers at 160+ arch steps fit in the session's hour only at this size (STUDY.md, "Cost").
+            # C=8, N=1: chosen on a loaded machine, where a C=16, N=2 DARTS step cost 6 s (3 s at C=8, N=1);
+            # idle, 160 DARTS steps take 32 s, which leaves room for the 1,600-step axis (`--epochs 40`,
+            # ~10 min) and for `nash demo` in 1.5 min (STUDY.md, "Cost").
             network={"channels": 8, "cells_per_stage": 1, "affine": False},
             # arch lr 1e-2 as quick: 160 Adam steps at 3e-4 move α by < 0.05 (near-uniform, nothing to see).
             train={**_NB201_TRAIN, "arch_lr": 1e-2},
