@@ -53,6 +53,29 @@ def count_op_calls(network):
     return calls
 
 
+def sampled_forwards(network, searcher, batches, steps: int, seed: int = 3) -> list[tuple[int, ...]]:
+    """Run `steps` search steps; assert each forward computed only the sampled op of every edge, once.
+
+    Returns the sampled op indices of every forward, in order (single-path searchers: GDAS, ROME).
+    """
+    calls = count_op_calls(network)
+    forwards = []
+
+    def check_forward(_module, args, _output):
+        mixer = args[1]
+        for (cell, edge, op), n in calls.items():
+            assert n == (1 if op == mixer.index[edge] else 0), (cell, edge, op, n)
+            calls[(cell, edge, op)] = 0
+        forwards.append(tuple(mixer.index))
+
+    network.register_forward_hook(check_forward)
+    searcher.new_epoch(0, 4)
+    torch.manual_seed(seed)
+    for _ in range(steps):
+        searcher.step(*batches)
+    return forwards
+
+
 @pytest.fixture
 def one_torch_thread():
     """Tiny tensors gain nothing from intra-op threads; on a loaded machine they only spin and wait."""

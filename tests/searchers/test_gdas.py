@@ -7,26 +7,12 @@ from benchmarks.nb201.arch import OPS
 from searchers.base import TrainConfig
 from searchers.gdas import Gdas, GdasOptions, linear_tau
 from searchers.mixing import gumbel_softmax_hard, sample_gumbel
-from tests.searchers.conftest import count_op_calls
+from tests.searchers.conftest import sampled_forwards
 
 
 def test_gdas_computes_exactly_one_op_per_edge_per_forward(space, tiny_supernet, batches, train_config):
     gdas = Gdas(space, tiny_supernet, train_config, GdasOptions())
-    calls = count_op_calls(tiny_supernet)
-    forwards = []
-
-    def check_forward(_module, args, _output):
-        mixer = args[1]
-        for (cell, edge, op), n in calls.items():
-            assert n == (1 if op == mixer.index[edge] else 0), (cell, edge, op, n)
-            calls[(cell, edge, op)] = 0
-        forwards.append(tuple(mixer.index))
-
-    tiny_supernet.register_forward_hook(check_forward)
-    gdas.new_epoch(0, 4)
-    torch.manual_seed(3)
-    for _ in range(3):
-        gdas.step(*batches)
+    forwards = sampled_forwards(tiny_supernet, gdas, batches, steps=3)
     assert len(forwards) == 6  # a weight forward and an arch forward per step
     assert any(forwards[i] != forwards[i + 1] for i in (0, 2, 4))  # each step draws its own sample
 

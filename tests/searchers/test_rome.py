@@ -13,7 +13,7 @@ from searchers.base import TrainConfig
 from searchers.gdas import Gdas, GdasOptions
 from searchers.mixing import SingleOpMixer, draw_finite_gumbel, gumbel_softmax_hard
 from searchers.rome import Rome, RomeOptions
-from tests.searchers.conftest import count_op_calls
+from tests.searchers.conftest import sampled_forwards
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -116,21 +116,7 @@ def test_k3_arch_gradient_is_the_mean_and_weight_gradient_the_sum_of_three_sampl
 
 def test_each_forward_runs_only_the_sampled_op_of_every_edge(space, tiny_supernet, batches, train_config):
     rome = Rome(space, tiny_supernet, train_config, RomeOptions(k=3, topology=False))
-    calls = count_op_calls(tiny_supernet)
-    forwards = []
-
-    def check_forward(_module, args, _output):
-        mixer = args[1]
-        for (cell, edge, op), n in calls.items():
-            assert n == (1 if op == mixer.index[edge] else 0), (cell, edge, op, n)
-            calls[(cell, edge, op)] = 0
-        forwards.append(tuple(mixer.index))
-
-    tiny_supernet.register_forward_hook(check_forward)
-    rome.new_epoch(0, 4)
-    torch.manual_seed(3)
-    for _ in range(2):
-        rome.step(*batches)
+    forwards = sampled_forwards(tiny_supernet, rome, batches, steps=2)
     assert len(forwards) == 2 * (3 + 3)  # per step: K arch samples, then K weight samples
     assert len(set(forwards)) > 1
 
