@@ -85,8 +85,8 @@ _NB201_QUICK_SEARCHERS = (
     "DARTS 5 epochs (second order 2), GDAS 20, PC-DARTS 6 (1 warm-up), ROME 10 (K=2), DARTS-ES/ADA 4 "
     "(eigenvalue rule on every epoch, no averaging), SDARTS-RS / DARTS- / DrNAS 5"
 )
-# Study (docs/STUDY.md, issue 17): the largest setting this project could run 3 seeds x darts / gdas /
-# pcdarts / rome with on a shared 2-core machine. Every searcher gets the SAME number of arch updates
+# Study (docs/STUDY.md, issue 17): 3 seeds x darts / gdas / pcdarts / rome in minutes on 2 CPU cores
+# (`--epochs 40` gives the 1,600-step axis, ~10 min per DARTS search). Every searcher gets the SAME number of arch updates
 # (4 epochs x 40 steps = 160; PC-DARTS one weight-only warm-up epoch more), unlike quick, so the
 # searchers are compared at one arch budget. The paper setting takes 50 x 391 = 19,550 DARTS arch steps.
 _NB201_STUDY_EPOCHS = {"default": 4, "darts-v2": 4, "pcdarts": 5}
