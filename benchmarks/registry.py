@@ -86,8 +86,8 @@ _NB201_QUICK_SEARCHERS = (
     "(eigenvalue rule on every epoch, no averaging), SDARTS-RS / DARTS- / DrNAS 5"
 )
 # Study (docs/STUDY.md, issue 17): 3 seeds x darts / gdas / pcdarts / rome in minutes on 2 CPU cores
-# (`--epochs 40` gives the 1,600-step axis, ~10 min per DARTS search). Every searcher gets the SAME number of arch updates
-# (4 epochs x 40 steps = 160; PC-DARTS one weight-only warm-up epoch more), unlike quick, so the
+# (`--epochs 40` gives the 1,600-step axis, ~10 min per DARTS search). Every searcher gets the SAME
+# number of arch updates (4 epochs x 40 steps = 160; PC-DARTS one weight-only warm-up epoch more), unlike quick, so the
 # searchers are compared at one arch budget. The paper setting takes 50 x 391 = 19,550 DARTS arch steps.
 _NB201_STUDY_EPOCHS = {"default": 4, "darts-v2": 4, "pcdarts": 5}
 
