@@ -16,7 +16,6 @@ from benchmarks.errors import NashError
 
 PARAMETER_FREE_OPS = frozenset({"skip_connect", "max_pool_3x3", "avg_pool_3x3", "none", "noise"})
 _CELL = re.compile(r"\b(normal|reduce)\s*=\s*\[(.*?)\]", re.S)
-_DARTS_OP = re.compile(r"\(\s*['\"]([a-z0-9_]+)['\"]\s*,\s*\d+\s*\)")
 _NB201_OP = re.compile(r"^([a-z0-9_]+)~\d+$")
 _DARTS_GENE = re.compile(r"\(\s*['\"]([a-z0-9_]+)['\"]\s*,\s*(\d+)\s*\)")
 _CONCAT = re.compile(r"\b(normal|reduce)_concat\s*=\s*(?:\[([\d,\s]*)\]|range\((\d+),\s*(\d+)\))")
@@ -45,7 +44,7 @@ def parse_cell_ops(text: str) -> CellOps:
     if text.startswith("Genotype("):
         cells = dict.fromkeys(("normal", "reduce"), ())
         for name, body in _CELL.findall(text):
-            cells[name] = tuple(_DARTS_OP.findall(body))
+            cells[name] = tuple(op for op, _source in _DARTS_GENE.findall(body))
         if not cells["normal"]:
             raise NashError(f"genotype {text[:60]!r} has no normal=[('op', input), ...] list")
         return CellOps("darts", cells["normal"], cells["reduce"])
