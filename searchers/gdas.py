@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from torch import Tensor
 
 from benchmarks.errors import NashError
 from searchers.base import Batch, BilevelSearcher, StepStats
 from searchers.derivation import top_pairs_genotype
-from searchers.mixing import SingleOpMixer, draw_gumbel_sample, gumbel_softmax_hard
+from searchers.mixing import SingleOpMixer, gumbel_sample_check, gumbel_softmax_hard, read_on_host, sample_gumbel
 
 # Spaces whose GDAS reference cell adds the unselected ops' hard weights to each edge's output.
 UNSELECTED_BY_REFERENCE = {"nb201"}
@@ -56,6 +56,21 @@ class GdasOptions:
             )
 
 
+MAX_DRAWS = 100  # redraws of a non-finite sample before giving up (the logits themselves are not finite)
+
+
+@dataclass
+class PathSample:
+    """One sampled path: its Gumbel noise, and what the forward needs on the host (the op per edge).
+
+    `noise`: the op noise first, then any a subclass adds (ROME: per node its topology noise); `host`: the
+    sampled indices read from the device (the op per edge first, then the subclass's).
+    """
+
+    noise: list[Tensor]
+    host: list[int] = field(default_factory=list)
+
+
 def linear_tau(tau_max: float, tau_min: float, epoch: int, total: int) -> float:
     """τ at `epoch`: tau_max at the first epoch, tau_min at the last."""
     if total <= 1:
@@ -85,16 +100,13 @@ class Gdas(BilevelSearcher):
         self.tau = linear_tau(self.options.tau_max, self.options.tau_min, epoch, total)
 
     def step(self, train_batch: Batch, val_batch: Batch) -> StepStats:
-        if self.options.sample_per_step:
-            # The weight forward keeps the graph to α only when the clip counts α's gradient.
-            train_loss, train_correct = self.weight_step(
-                train_batch, self.sample_mixer(self.options.clip_includes_arch)
-            )
-            val_loss, val_correct = self.arch_step(val_batch, self.sample_mixer(True))
-        else:
-            weight_mixer, arch_mixer = self.sample_mixers()
-            train_loss, train_correct = self.weight_step(train_batch, weight_mixer)
-            val_loss, val_correct = self.arch_step(val_batch, arch_mixer)
+        # The weight step changes θ only, so both samples come from this α: drawn together, one host read.
+        # The weight forward keeps the graph to α only when the clip counts α's gradient.
+        samples = self.draw_samples(2 if self.options.sample_per_step else 1)
+        train_loss, train_correct = self.weight_step(
+            train_batch, self.mixer_for(samples[0], self.options.clip_includes_arch)
+        )
+        val_loss, val_correct = self.arch_step(val_batch, self.mixer_for(samples[-1], True))
         return StepStats(
             train_loss, train_correct, train_batch[1].shape[0], val_loss, val_correct, val_batch[1].shape[0]
         )
@@ -104,24 +116,39 @@ class Gdas(BilevelSearcher):
         extra = self.arch_parameters() if self.options.clip_includes_arch else []
         return [*self.network.parameters(), *extra]
 
+    def draw_samples(self, count: int) -> list[PathSample]:
+        """`count` independent samples from the current α (β): the noise drawn sample by sample (CPU
+        generator), then every sample's indices and finiteness check read to the host at once, the one
+        read a single-path step needs (the forward calls only the sampled modules). A sample whose noise
+        or scores are not finite is drawn again, whole (GDAS redraws inf/nan samples)."""
+        samples = [PathSample(self.draw_noise()) for _ in range(count)]
+        for _ in range(MAX_DRAWS):
+            checks = [self.sample_check(sample.noise) for sample in samples]
+            values = read_on_host([value for finite, index in checks for value in (finite, index)])
+            bad = [i for i in range(count) if not values[2 * i][0]]
+            if not bad:
+                for i, sample in enumerate(samples):
+                    sample.host = values[2 * i + 1]
+                return samples
+            for i in bad:
+                samples[i] = PathSample(self.draw_noise())
+        raise FloatingPointError("could not draw a finite Gumbel sample; the architecture logits are not finite")
+
+    def draw_noise(self) -> list[Tensor]:
+        return [sample_gumbel(self.alpha.shape, self.alpha.device)]
+
+    def sample_check(self, noise: list[Tensor]) -> tuple[Tensor, Tensor]:
+        """(all finite, indices to read) of one sample's noise, on the device."""
+        return gumbel_sample_check(self.alpha, self.tau, noise[0])
+
+    def mixer_for(self, sample: PathSample, with_graph: bool) -> SingleOpMixer:
+        """The sample's single-path mixer; `with_graph`: its hard weights carry the graph to α."""
+        hard, _ = gumbel_softmax_hard(self.alpha if with_graph else self.alpha.detach(), self.tau, sample.noise[0])
+        return SingleOpMixer(hard, sample.host[: self.alpha.shape[0]], self.unselected)
+
     def sample_mixer(self, with_graph: bool) -> SingleOpMixer:
-        """A fresh Gumbel draw → a single-path mixer; `with_graph`: its hard weights carry the graph to α."""
-        gumbel, ops = draw_gumbel_sample(self.alpha, self.tau)
-        hard, _ = gumbel_softmax_hard(self.alpha if with_graph else self.alpha.detach(), self.tau, gumbel)
-        return SingleOpMixer(hard, ops, self.unselected)
-
-    def sample_mixers(self) -> tuple[SingleOpMixer, SingleOpMixer]:
-        """One Gumbel draw → (weight-step mixer, arch-step mixer) that run the same op per edge
-        (`sample_per_step=false`).
-
-        The weight-step mixer carries the graph to α only when the clip counts α's gradient; the
-        arch-step mixer always does. Subclasses (ROME) extend the sample.
-        """
-        gumbel, ops = draw_gumbel_sample(self.alpha, self.tau)
-        weight_alpha = self.alpha if self.options.clip_includes_arch else self.alpha.detach()
-        hard, _ = gumbel_softmax_hard(weight_alpha, self.tau, gumbel)
-        arch_hard, _ = gumbel_softmax_hard(self.alpha, self.tau, gumbel)
-        return SingleOpMixer(hard, ops, self.unselected), SingleOpMixer(arch_hard, ops, self.unselected)
+        """A fresh sample's mixer (one host read)."""
+        return self.mixer_for(self.draw_samples(1)[0], with_graph)
 
     def cell_genotype(self):
         """DARTS-family spaces: per node the top-2 (op, input) pairs by softmax(α), `none` excluded."""

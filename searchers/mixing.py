@@ -133,21 +133,34 @@ def gumbel_softmax_hard(logits: Tensor, tau: float, gumbel: Tensor) -> tuple[Ten
     return one_hot - probs.detach() + probs, index.squeeze(-1)
 
 
+def read_on_host(values: Sequence[Tensor]) -> list[list[int]]:
+    """Integer-valued tensors brought to the host in one read (on a GPU: one wait for the queued kernels)."""
+    flat = torch.cat([v.flatten().to(torch.int64) for v in values]).tolist()
+    out, start = [], 0
+    for v in values:
+        out.append(flat[start : start + v.numel()])
+        start += v.numel()
+    return out
+
+
 def draw_gumbel_sample(logits: Tensor, tau: float, max_tries: int = 100) -> tuple[Tensor, list[int]]:
     """(Gumbel noise, sampled op per row) whose sample has no inf/nan (redrawn otherwise, as GDAS specifies).
 
-    The op indices and the finiteness check come to the host in one read, the only one a single-path
-    sample needs (its forward calls only the sampled ops). On CPU that read costs nothing; on a GPU it
-    waits for the previous arch step, whose α the sample depends on.
+    The op indices and the finiteness check come to the host in one read.
     """
     for _ in range(max_tries):
         gumbel = sample_gumbel(logits.shape, logits.device)
-        hard, index = gumbel_softmax_hard(logits.detach(), tau, gumbel)
-        finite = torch.isfinite(gumbel).all() & torch.isfinite(hard).all()
-        *ops, ok = torch.cat([index.flatten(), finite.view(1).to(index.dtype)]).tolist()
-        if ok:
+        finite, index = gumbel_sample_check(logits, tau, gumbel)
+        ok, ops = read_on_host([finite, index])
+        if ok[0]:
             return gumbel, ops
     raise FloatingPointError("could not draw a finite Gumbel sample; the architecture logits are not finite")
+
+
+def gumbel_sample_check(logits: Tensor, tau: float, gumbel: Tensor) -> tuple[Tensor, Tensor]:
+    """(whether the noise and the sample are finite, the sampled op per row), both on the logits' device."""
+    hard, index = gumbel_softmax_hard(logits.detach(), tau, gumbel)
+    return torch.isfinite(gumbel).all() & torch.isfinite(hard).all(), index.flatten()
 
 
 def draw_finite_gumbel(logits: Tensor, tau: float, max_tries: int = 100) -> Tensor:

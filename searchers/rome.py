@@ -34,7 +34,7 @@ from torch import Tensor, nn
 from benchmarks.errors import NashError
 from searchers.base import Batch, StepStats
 from searchers.derivation import op_argmax
-from searchers.gdas import Gdas, GdasOptions
+from searchers.gdas import Gdas, GdasOptions, PathSample
 from searchers.mixing import EdgeScaledMixer, SingleOpMixer
 from searchers.topology import (
     TOP2,
@@ -112,27 +112,28 @@ class Rome(Gdas):
     def arch_parameters(self) -> list[Tensor]:
         return [self.alpha] + ([self.topology.beta] if self.topology else [])
 
-    def sample_mixer(self, with_graph: bool) -> SingleOpMixer:
-        """GDAS's op sample (drawn first, so topology off consumes exactly GDAS's random numbers) + topology."""
-        mixer = super().sample_mixer(with_graph)
+    def draw_noise(self) -> list[Tensor]:
+        """GDAS's op noise first (so topology off consumes exactly GDAS's random numbers), then β's per node."""
+        noise = super().draw_noise()
+        return noise if self.topology is None else noise + self.topology.draw_noise()
+
+    def sample_check(self, noise: list[Tensor]) -> tuple[Tensor, Tensor]:
+        finite, index = super().sample_check(noise)
+        if self.topology is None:
+            return finite, index
+        topology_finite, kept = self.topology.sample_check(self.tau, noise[1:])
+        return finite & topology_finite, torch.cat([index, kept])
+
+    def mixer_for(self, sample: PathSample, with_graph: bool) -> SingleOpMixer:
+        """GDAS's single path, with topology each edge also scaled by its straight-through keep weight."""
+        mixer = super().mixer_for(sample, with_graph)
         if self.topology is None:
             return mixer
-        return self._with_topology(mixer, self.topology.draw_noise(self.tau), with_graph)
-
-    def sample_mixers(self) -> tuple[SingleOpMixer, SingleOpMixer]:
-        """One op draw and one topology draw for both steps (`sample_per_step=false`)."""
-        weight_mixer, arch_mixer = super().sample_mixers()
-        if self.topology is None:
-            return weight_mixer, arch_mixer
-        noise = self.topology.draw_noise(self.tau)
-        weight_graph = self.options.clip_includes_arch
-        return self._with_topology(weight_mixer, noise, weight_graph), self._with_topology(arch_mixer, noise, True)
-
-    def _with_topology(self, mixer: SingleOpMixer, noise: list[Tensor], with_graph: bool) -> SampledPathMixer:
-        sample = self.topology.sample(self.tau, noise, with_graph=with_graph)
-        weights = self.topology.edge_weights(sample, self.space.num_edges)
+        kept = sample.host[self.alpha.shape[0] :]
+        topology = self.topology.sample(self.tau, sample.noise[1:], kept, with_graph=with_graph)
+        weights = self.topology.edge_weights(topology, self.space.num_edges)
         return SampledPathMixer(
-            mixer.hard, mixer.index, weights, self.topology.kept_edges(sample), mixer.unselected is not None
+            mixer.hard, mixer.index, weights, self.topology.kept_edges(topology), mixer.unselected is not None
         )
 
     def relaxed_mixer(self):
@@ -187,13 +188,15 @@ class Rome(Gdas):
     def _accumulate(self, batch: Batch, samples: int, *, arch: bool) -> tuple[Tensor, Tensor]:
         """Backward of `samples` freshly sampled architectures; gradients add up in .grad.
 
+        The phase's samples are drawn first, in one host read (α and β do not change within a phase).
+
         The weight phase samples without a graph to α/β and clips θ alone: ROME's own phase (no
         reference code exists); `clip_includes_arch` applies where ROME is GDAS (both accumulations off).
         """
         loss_sum, correct = None, None
-        for _ in range(samples):
-            inputs = self.arch_parameters() if arch else None  # the arch phase needs no θ gradient
-            sample_loss, sample_correct = self._backward(batch, self.sample_mixer(with_graph=arch), inputs)
+        inputs = self.arch_parameters() if arch else None  # the arch phase needs no θ gradient
+        for sample in self.draw_samples(samples):
+            sample_loss, sample_correct = self._backward(batch, self.mixer_for(sample, with_graph=arch), inputs)
             loss_sum = sample_loss if loss_sum is None else loss_sum + sample_loss
             correct = sample_correct if correct is None else correct + sample_correct
         return loss_sum, correct

@@ -99,12 +99,6 @@ def inclusion_probabilities(p: Tensor) -> Tensor:
     return p + p * (ratio.sum(dim=-1, keepdim=True) - ratio)
 
 
-def node_sample_finite(logits: Tensor, tau: float, gumbel: Tensor) -> Tensor:
-    """Whether the noise and the scores softmax((log softmax(β)+g)/τ) of one node are finite (on device)."""
-    scores = F.softmax((F.log_softmax(logits, dim=-1) + gumbel) / tau, dim=-1)
-    return torch.isfinite(gumbel).all() & torch.isfinite(scores).all()
-
-
 @dataclass
 class TopologySample:
     """One sampled topology: a straight-through mask per node and the kept edges (host-side)."""
@@ -129,36 +123,34 @@ class NodeTopology:
     def node_logits(self, beta: Tensor | None = None) -> list[Tensor]:
         return list((self.beta if beta is None else beta).split(self.counts))
 
-    def draw_noise(self, tau: float, max_tries: int = 100) -> list[Tensor]:
-        """Finite Gumbel noise for every node (a node whose sample would be inf/nan is redrawn, as for ops).
+    def draw_noise(self) -> list[Tensor]:
+        """Gumbel noise for every node, node by node (CPU generator: the same draws on every device)."""
+        return [sample_gumbel(torch.Size([count]), self.beta.device) for count in self.counts]
 
-        Every node is drawn in turn, then all are checked in one host read; only a node that failed the
-        check draws again (so the draws are those of node-by-node redrawing whenever the first are finite).
-        """
-        logits = self.node_logits(self.beta.detach())
-        noise = [sample_gumbel(node.shape, node.device) for node in logits]
-        for _ in range(max_tries):
-            finite = torch.stack([node_sample_finite(node, tau, g) for node, g in zip(logits, noise, strict=True)])
-            bad = [i for i, ok in enumerate(finite.tolist()) if not ok]
-            if not bad:
-                return noise
-            for i in bad:
-                noise[i] = sample_gumbel(logits[i].shape, logits[i].device)
-        raise FloatingPointError("could not draw a finite Gumbel sample; the topology logits are not finite")
+    def sample_check(self, tau: float, noise: list[Tensor]) -> tuple[Tensor, Tensor]:
+        """(every node's noise and scores finite, every node's two kept positions flattened), on the device:
+        what a sampling step reads to the host, together with its op sample (`Gdas.draw_samples`)."""
+        finite, kept = [], []
+        for logits, gumbel, degree in zip(self.node_logits(self.beta.detach()), noise, self.in_degrees, strict=True):
+            mask, node_kept = self._node_sample(logits, tau, gumbel, degree)
+            finite.append(torch.isfinite(gumbel).all() & torch.isfinite(mask).all())
+            kept.append(node_kept.flatten())
+        return torch.stack(finite).all(), torch.cat(kept)
 
-    def sample(self, tau: float, noise: list[Tensor], *, with_graph: bool) -> TopologySample:
-        """The topology given by `noise`; `with_graph` keeps the straight-through graph to β."""
+    def sample(self, tau: float, noise: list[Tensor], kept: Sequence[int], *, with_graph: bool) -> TopologySample:
+        """The topology given by `noise`, whose kept positions `sample_check` computed and the caller read;
+        `with_graph` keeps the straight-through graph to β."""
         beta = self.beta if with_graph else self.beta.detach()
-        masks, kept = [], []
-        for logits, gumbel, degree in zip(self.node_logits(beta), noise, self.in_degrees, strict=True):
-            if self.sampler == TOP2:
-                mask, node_kept = gumbel_top2(logits, tau, gumbel)
-            else:
-                mask, node_kept = gumbel_pair(logits, tau, gumbel, degree)
-            masks.append(mask)
-            kept.append(node_kept)
-        pairs = torch.stack(kept).tolist()  # one host read for every node's kept edges
-        return TopologySample(masks, [tuple(pair) for pair in pairs])
+        masks = [
+            self._node_sample(logits, tau, gumbel, degree)[0]
+            for logits, gumbel, degree in zip(self.node_logits(beta), noise, self.in_degrees, strict=True)
+        ]
+        return TopologySample(masks, [(kept[2 * i], kept[2 * i + 1]) for i in range(len(masks))])
+
+    def _node_sample(self, logits: Tensor, tau: float, gumbel: Tensor, degree: int) -> tuple[Tensor, Tensor]:
+        if self.sampler == TOP2:
+            return gumbel_top2(logits, tau, gumbel)
+        return gumbel_pair(logits, tau, gumbel, degree)
 
     def edge_weights(self, sample: TopologySample, num_edges: int) -> Tensor:
         """Per-edge (rows of α) straight-through weights: the node masks scattered to edge indices."""

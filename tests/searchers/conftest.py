@@ -83,3 +83,9 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def sample_topology(topology, tau: float, noise, with_graph: bool):
+    """A `NodeTopology` sample of `noise` as a step takes it: kept positions computed, read, then the masks."""
+    _finite, kept = topology.sample_check(tau, noise)
+    return topology.sample(tau, noise, kept.tolist(), with_graph=with_graph)

@@ -17,6 +17,7 @@ from searchers.pcdarts import PcDarts, PcDartsOptions
 from searchers.registry import get_searcher
 from searchers.rome import Rome, RomeOptions
 from searchers.topology import SampledPathMixer
+from tests.searchers.conftest import sample_topology
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -191,11 +192,11 @@ def test_rome_k3_arch_gradient_is_the_mean_and_weight_gradient_the_sum(batches):
 
     # Replay the draws: per sample, the op noise, then one topology noise per node.
     torch.manual_seed(5)
-    draws = [(draw_finite_gumbel(alpha0, tau), topology0.draw_noise(tau)) for _ in range(6)]
+    draws = [(draw_finite_gumbel(alpha0, tau), topology0.draw_noise()) for _ in range(6)]
 
     def mixer(alpha, topology, op_noise, node_noise, with_graph):
         hard, index = gumbel_softmax_hard(alpha, tau, op_noise)
-        sample = topology.sample(tau, node_noise, with_graph=with_graph)
+        sample = sample_topology(topology, tau, node_noise, with_graph)
         return SampledPathMixer(hard, index.tolist(), topology.edge_weights(sample, 28), topology.kept_edges(sample))
 
     alpha_grads, beta_grads = [], []

@@ -1,9 +1,10 @@
-"""Host reads in a search step: none for the relaxed searchers, one per sample for the single-path ones.
+"""Host reads in a search step: none for the relaxed searchers, one per α for the single-path ones.
 
 A host read of a tensor (`item`, `tolist`, `bool`/`float`/`int` of a tensor, `.cpu()`, `.numpy()`) waits
 on a GPU for every queued kernel. A single-path searcher must read its sampled ops (the forward calls only
-those modules); the op indices and the finiteness check come back together, and ROME's topology adds its
-own reads. CPU only: counted by wrapping the Tensor methods that read values, during `step`.
+those modules): every sample drawn from one α (GDAS's two per step; a ROME phase's K, with their topology)
+comes back in one read with its finiteness check. CPU only: counted by wrapping the Tensor methods that
+read values, during `step`.
 """
 
 from __future__ import annotations
@@ -65,11 +66,18 @@ def host_reads_in_step(name: str, space, network_fields: dict, **options) -> int
         ("darts-minus", DartsSpace("s1"), TINY_DARTS, {}, 0),
         ("drnas", DartsSpace("s1"), TINY_DARTS, {}, 2),  # each Dirichlet draw copies β to the CPU
         ("sdarts-rs", DartsSpace("s1"), TINY_DARTS, {}, 0),
-        ("gdas", Nb201Space(), TINY_NB201, {}, 2),  # two samples per step, one read each
+        ("gdas", Nb201Space(), TINY_NB201, {}, 1),  # both samples from one α: one read
         ("gdas", Nb201Space(), TINY_NB201, {"sample_per_step": False}, 1),
-        ("rome", DartsSpace("s1"), TINY_DARTS, {"topology": False, "k": 1}, 2),  # = GDAS
-        # Topology on: per sample the ops' read, the topology's finiteness read and its kept edges' read.
-        ("rome", DartsSpace("s1"), TINY_DARTS, {"k": 1}, 6),
+        ("rome", DartsSpace("s1"), TINY_DARTS, {"topology": False, "k": 1}, 2),  # one per phase (α steps between)
+        ("rome", DartsSpace("s1"), TINY_DARTS, {"k": 1}, 2),
+        ("rome", DartsSpace("s1"), TINY_DARTS, {"k": 3}, 2),  # K samples per phase, still one read each
+        (
+            "rome",
+            DartsSpace("s1"),
+            TINY_DARTS,
+            {"topology": False, "accumulate_arch": False, "accumulate_weights": False, "k": 1},
+            1,
+        ),  # GDAS's step
     ],
     ids=[
         "darts-nb201",
@@ -81,8 +89,10 @@ def host_reads_in_step(name: str, space, network_fields: dict, **options) -> int
         "sdarts-rs",
         "gdas",
         "gdas-one-sample",
-        "rome-as-gdas",
+        "rome-no-topology",
         "rome",
+        "rome-k3",
+        "rome-as-gdas",
     ],
 )
 def test_host_reads_per_step(name, space, fields, options, reads, one_torch_thread):

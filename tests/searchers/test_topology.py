@@ -18,6 +18,7 @@ from searchers.topology import (
     inclusion_probabilities,
     logits_per_node,
 )
+from tests.searchers.conftest import sample_topology
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -57,7 +58,7 @@ def test_darts_cell_topology_keeps_two_inputs_per_node_and_scatters_to_edges(sam
     assert topology.beta.numel() == sum(logits_per_node(DARTS_IN_DEGREES, sampler))
     seen = set()
     for _ in range(300):
-        sample = topology.sample(1.0, topology.draw_noise(1.0), with_graph=False)
+        sample = sample_topology(topology, 1.0, topology.draw_noise(), with_graph=False)
         assert [len(set(pair)) for pair in sample.kept] == [2, 2, 2, 2]
         kept = topology.kept_edges(sample)
         weights = topology.edge_weights(sample, num_edges=14)
@@ -108,11 +109,11 @@ def test_inclusion_probabilities_match_enumerating_ordered_draws():
 def test_straight_through_gradient_reaches_beta(sampler):
     torch.manual_seed(2)
     topology = NodeTopology([(0, 1, 2), (3, 4, 5, 6)], sampler, torch.device("cpu"))
-    sample = topology.sample(1.0, topology.draw_noise(1.0), with_graph=True)
+    sample = sample_topology(topology, 1.0, topology.draw_noise(), with_graph=True)
     weights = topology.edge_weights(sample, num_edges=7)
     (weights * torch.arange(7.0)).sum().backward()
     assert topology.beta.grad is not None and topology.beta.grad.abs().sum() > 0
-    detached = topology.sample(1.0, topology.draw_noise(1.0), with_graph=False)
+    detached = sample_topology(topology, 1.0, topology.draw_noise(), with_graph=False)
     assert not any(mask.requires_grad for mask in detached.masks)
 
 
