@@ -67,17 +67,20 @@ def virtual_step_direction(optimizer: torch.optim.SGD, grads: dict[Tensor, Tenso
 
 
 def mixed_hessian_vector_product(
-    weights: Sequence[Tensor], arch: Sequence[Tensor], loss_fn: LossFn, vector: Sequence[Tensor], eps: float
+    weights: Sequence[Tensor], arch: Sequence[Tensor], loss_fn: LossFn, vector: Sequence[Tensor], eps: float | Tensor
 ) -> list[Tensor]:
-    """(∇α L(θ + ε·u) − ∇α L(θ − ε·u)) / 2ε ≈ ∇²_{α,θ} L · u; the weights end exactly where they started."""
+    """(∇α L(θ + ε·u) − ∇α L(θ − ε·u)) / 2ε ≈ ∇²_{α,θ} L · u; the weights end exactly where they started.
+
+    `eps` may be a device tensor (a 0-d one), so the step never waits to read it."""
     origin = [w.detach().clone() for w in weights]
     with torch.no_grad():
-        for w, u in zip(weights, vector, strict=True):
-            w.add_(u, alpha=eps)
+        step = [u * eps for u in vector]
+        for w, du in zip(weights, step, strict=True):
+            w.add_(du)
     plus = torch.autograd.grad(loss_fn()[1], arch)
     with torch.no_grad():
-        for w, saved, u in zip(weights, origin, vector, strict=True):
-            w.copy_(saved).sub_(u, alpha=eps)
+        for w, saved, du in zip(weights, origin, step, strict=True):
+            w.copy_(saved).sub_(du)
     minus = torch.autograd.grad(loss_fn()[1], arch)
     with torch.no_grad():
         for w, saved in zip(weights, origin, strict=True):
@@ -110,13 +113,15 @@ def unrolled_arch_gradient(
         # ξ folded into the vector (u = ξ·∇θ' L_val, per parameter group): the perturbation
         # θ ± ε·u with ε = 0.01/‖u‖ is the paper's, and the difference quotient is already ξ·H·∇θ' L_val.
         vector = [lr[w] * _or_zeros(g, w) for w, g in zip(weights, val_grads[len(arch) :], strict=True)]
-        norm = float(torch.sqrt(sum((v * v).sum() for v in vector)))
-        if norm > 0:
-            with torch.no_grad():
-                for w, saved in zip(weights, origin, strict=True):
-                    w.copy_(saved)  # the Hessian is taken at θ, not at θ'
-            hvp = mixed_hessian_vector_product(weights, arch, train_loss, vector, eps_scale / norm)
-            arch_grads = [g - h for g, h in zip(arch_grads, hvp, strict=True)]
+        # ε stays on the device (no host read). A zero vector (θ' has no val gradient) moves nothing, and
+        # its difference quotient is 0 over a finite ε: the correction vanishes, as it should.
+        norm = torch.sqrt(sum((v * v).sum() for v in vector))
+        eps = eps_scale / norm.clamp_min(torch.finfo(norm.dtype).tiny)
+        with torch.no_grad():
+            for w, saved in zip(weights, origin, strict=True):
+                w.copy_(saved)  # the Hessian is taken at θ, not at θ'
+        hvp = mixed_hessian_vector_product(weights, arch, train_loss, vector, eps)
+        arch_grads = [g - h for g, h in zip(arch_grads, hvp, strict=True)]
     return UnrolledGradient([g.detach() for g in arch_grads], logits.detach(), loss.detach())
 
 

@@ -61,6 +61,7 @@ def host_reads_in_step(name: str, space, network_fields: dict, **options) -> int
     [
         ("darts", Nb201Space(), TINY_NB201, {}, 0),
         ("darts", DartsSpace("s1"), TINY_DARTS, {}, 0),
+        ("darts-v2", DartsSpace("s1"), TINY_DARTS, {}, 0),  # ε of the finite difference stays on the device
         ("pcdarts", Nb201Space(), TINY_NB201, {"k": 2}, 0),
         ("pcdarts", DartsSpace("s1"), TINY_DARTS, {"k": 2}, 0),
         ("darts-minus", DartsSpace("s1"), TINY_DARTS, {}, 0),
@@ -82,6 +83,7 @@ def host_reads_in_step(name: str, space, network_fields: dict, **options) -> int
     ids=[
         "darts-nb201",
         "darts-s1",
+        "darts-v2",
         "pcdarts-nb201",
         "pcdarts-s1",
         "darts-minus",
