@@ -14,6 +14,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from benchmarks.channel_concat import channel_concat
 from benchmarks.darts.genotype import CellGenes, Genotype
 from benchmarks.darts.ops import FactorizedReduce, ReluConvBn, Zero, make_op
 
@@ -59,7 +60,7 @@ class EvalCell(nn.Module):
                     out = drop_path(out, drop_prob)
                 total = out if total is None else total + out
             states.append(total)
-        return torch.cat([states[i] for i in self.concat], dim=1)
+        return channel_concat([states[i] for i in self.concat])
 
 
 class AuxiliaryHead(nn.Module):

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from benchmarks.box_pool import BoxAverage
+from benchmarks.channel_concat import channel_concat
 
 DARTS_OPS: tuple[str, ...] = (
     "none",
@@ -109,7 +110,7 @@ class FactorizedReduce(nn.Module):
         x = self.relu(x)
         # Pad right/bottom before shifting so both halves have the same size for odd inputs too.
         shifted = F.pad(x, (0, 1, 0, 1))[:, :, 1:, 1:]
-        return self.bn(torch.cat([self.conv_even(x), self.conv_odd(shifted)], dim=1))
+        return self.bn(channel_concat([self.conv_even(x), self.conv_odd(shifted)]))
 
 
 def make_op(name: str, channels: int, stride: int, affine: bool, search: bool = False) -> nn.Module:

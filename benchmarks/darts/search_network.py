@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from benchmarks.channel_concat import channel_concat
 from benchmarks.darts.cell_edges import NODE_IN_EDGES, NUM_CELL_EDGES, NUM_NODES
 from benchmarks.darts.ops import FactorizedReduce, Noise, ReluConvBn, make_op
 from benchmarks.errors import NashError
@@ -97,7 +98,7 @@ class DartsSearchCell(nn.Module):
             if total is None:
                 raise RuntimeError(f"the mixer dropped every incoming edge of node {node}")
             states.append(total)
-        return torch.cat(states[2:], dim=1)
+        return channel_concat(states[2:])
 
     def forward_fused(self, s0: Tensor, s1: Tensor, plan: PreparedPlan) -> Tensor:
         """State by state: every edge leaving a state at once, its outputs added into their nodes' sums."""
@@ -115,7 +116,7 @@ class DartsSearchCell(nn.Module):
             fused_source(states[source], self.out_edges[source], plan, sums, noise)
         self.check_kept(NUM_NODES - 1, plan)
         states.append(sums.node(1 + NUM_NODES, shape, x))
-        return torch.cat(states[2:], dim=1)
+        return channel_concat(states[2:])
 
     def check_kept(self, node: int, plan: PreparedPlan) -> None:
         if not any(plan.is_kept(self.offset + edge) for edge in NODE_IN_EDGES[node]):
