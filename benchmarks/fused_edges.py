@@ -24,6 +24,7 @@ from torch import Tensor, nn
 from benchmarks.box_pool import BoxAverage, box_average
 from benchmarks.compiled import compiled
 from benchmarks.darts.ops import Noise, PoolBn
+from benchmarks.depthwise_conv import depthwise_conv, is_depthwise
 from benchmarks.mix_plan import MixPlan
 
 NONE = "none"
@@ -236,8 +237,13 @@ def after_relu(module: nn.Sequential, relu_x: Tensor, scale: Tensor | None = Non
         return y if scale is None or not isinstance(first, nn.ReLU) else y * scale
     y = relu_x if isinstance(first, nn.ReLU) else after_relu(first, relu_x)
     for layer in rest[:-1]:
-        y = layer(y)
+        y = run_layer(layer, y)
     return scaled_forward(rest[-1], y, scale)
+
+
+def run_layer(layer: nn.Module, x: Tensor) -> Tensor:
+    """`layer(x)`; a depthwise convolution with the backward of `benchmarks.depthwise_conv`."""
+    return depthwise_conv(layer, x) if is_depthwise(layer) else layer(x)
 
 
 def scaled_forward(module: nn.Module, x: Tensor, scale: Tensor | None) -> Tensor:
@@ -248,7 +254,7 @@ def scaled_forward(module: nn.Module, x: Tensor, scale: Tensor | None) -> Tensor
         return stacked_batch_norm([module], x, scale.view(1))
     if isinstance(module, nn.Sequential) and len(module) > 0:
         for layer in list(module)[:-1]:
-            x = layer(x)
+            x = run_layer(layer, x)
         return scaled_forward(module[-1], x, scale)
     return module(x) * scale
 

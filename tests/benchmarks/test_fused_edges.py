@@ -63,12 +63,16 @@ def mixer_kinds(alpha, space, partial: int):
     }
 
 
-def forward_backward(network, make_mixer, fused: bool, alpha0, batch):
+def forward_backward(network, make_mixer, fused: bool, alpha0, batch, channels_last: bool = False):
     network = copy.deepcopy(network)
     network.fused_edges = fused
+    x = batch[0]
+    if channels_last:
+        network.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
     alpha = alpha0.clone().requires_grad_(True)
     torch.manual_seed(7)  # the S4 noise ops draw from the global generator
-    logits = network(batch[0], make_mixer(alpha))
+    logits = network(x, make_mixer(alpha))
     F.cross_entropy(logits, batch[1]).backward()
     return logits, alpha.grad, [p.grad for p in network.parameters()], list(network.buffers())
 
@@ -109,6 +113,20 @@ def test_darts_family_fused_equals_per_edge_for_every_mixer(space_name, partial)
     for name, make in mixer_kinds(alpha, space, partial).items():
         per_edge = forward_backward(network, make, False, alpha, batch)
         assert_same(per_edge, forward_backward(network, make, True, alpha, batch)), name
+
+
+def test_darts_family_fused_in_channels_last_equals_per_edge():
+    """Channels-last fused (dense gradients out of the cell's concat; the depthwise backward of
+    `benchmarks.depthwise_conv` on dilated, 5x5 and stride-2 maps) against the per-edge default layout, in
+    float64: the layouts sum in different orders, which float32 shows at the tolerance's edge."""
+    space = get_space("s0")
+    torch.manual_seed(0)
+    network = space.build_supernet(channels=8, layers=3, num_classes=10, affine=False).double()
+    alpha = torch.randn(space.num_edges, space.num_ops, dtype=torch.float64)
+    batch = (torch.randn(2, 3, 8, 8, dtype=torch.float64), torch.randint(0, 10, (2,)))
+    for name, make in mixer_kinds(alpha, space, 1).items():
+        per_edge = forward_backward(network, make, False, alpha, batch)
+        assert_same(per_edge, forward_backward(network, make, True, alpha, batch, channels_last=True)), name
 
 
 def test_fused_gdas_runs_only_the_sampled_ops(tiny_gdas_batches):
