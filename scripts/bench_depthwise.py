@@ -4,9 +4,10 @@ Usage: python scripts/bench_depthwise.py [--repeats 10] [--threads 1] [--batch 6
 
 For each geometry of the DARTS-family ops (kernel 3/5, dilation 1/2, stride 1/2) at the S0 search
 network's shapes (C=16 at 32x32, 32 at 16x16, 64 at 8x8; stride 2 reads twice the size), in
-channels-last layout as `perf.channels_last` runs them, times one forward + backward (input and
-weight gradients) of each, interleaved, and prints median milliseconds and the ratio. Geometries the
-rewrite leaves to torch (undilated 3x3, undilated stride 2) run the same code in both columns.
+channels-last layout as `perf.channels_last` runs them (`--nchw`: the default layout), times one
+forward + backward (input and weight gradients) of each, interleaved, and prints median milliseconds
+and the ratio. Geometries the rewrite leaves to torch (undilated 3x3, undilated stride 2) run the
+same code in both columns.
 """
 
 from __future__ import annotations
@@ -33,9 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--nchw", action="store_true", help="the default layout instead of channels-last")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {args.threads} thread(s), batch {args.batch}, channels-last, "
+    layout = torch.contiguous_format if args.nchw else torch.channels_last
+    print(f"torch {torch.__version__}, {args.threads} thread(s), batch {args.batch}, "
+          f"{'NCHW' if args.nchw else 'channels-last'}, "
           f"median of {args.repeats} interleaved forward+backward passes")  # fmt: skip
     print(f"{'C':>3} {'out':>4} {'k':>2} {'dil':>3} {'str':>3} {'torch ms':>9} {'nash ms':>8} {'ratio':>6}")
     for channels, size in SHAPES:
@@ -43,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
             conv = nn.Conv2d(channels, channels, kernel, stride, dilation * (kernel - 1) // 2, dilation=dilation,
                              groups=channels, bias=False)  # fmt: skip
             x = torch.randn(args.batch, channels, size * stride, size * stride)
-            x = x.contiguous(memory_format=torch.channels_last).requires_grad_(True)
-            grad = torch.randn(args.batch, channels, size, size).contiguous(memory_format=torch.channels_last)
+            x = x.contiguous(memory_format=layout).requires_grad_(True)
+            grad = torch.randn(args.batch, channels, size, size).contiguous(memory_format=layout)
             cases = {"torch": conv, "nash": lambda x, conv=conv: depthwise_conv(conv, x)}
             times: dict[str, list[float]] = {name: [] for name in cases}
             for round_ in range(args.repeats + 1):
