@@ -213,15 +213,15 @@ def format_table(results: list[dict], variants: list[str]) -> str:
     def cell(value: float | None, unit: str = "") -> str:
         return "-" if value is None else f"{value:.2f}{unit}"
 
-    header = ["searcher", *(f"{v} s" for v in variants), "fused/ref", "compiled/ref", "fused/per-edge",
-              "fused-cl/per-edge", "compiled/per-edge", "compile s"]  # fmt: skip
+    header = ["searcher", *(f"{v} s" for v in variants), "fused/ref", "fused-cl/ref", "compiled/ref",
+              "fused/per-edge", "fused-cl/per-edge", "compiled/per-edge", "compile s"]  # fmt: skip
     rows = []
     for r in results:
         med, ref, edge = r["median_seconds"], r["vs_reference"], r["vs_per_edge"]
         rows.append([
             r["searcher"], *(cell(med.get(v)) for v in variants), cell(ref.get("fused"), "x"),
-            cell(ref.get("compiled"), "x"), cell(edge.get("fused"), "x"), cell(edge.get("fused-cl"), "x"),
-            cell(edge.get("compiled"), "x"),
+            cell(ref.get("fused-cl"), "x"), cell(ref.get("compiled"), "x"), cell(edge.get("fused"), "x"),
+            cell(edge.get("fused-cl"), "x"), cell(edge.get("compiled"), "x"),
             cell(r["compile_seconds"].get("compiled")),
         ])  # fmt: skip
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
