@@ -1,22 +1,12 @@
 """scripts/bench_evaluate.py: the quick setting measured in-process, the table names what is extrapolated."""
 
-import importlib.util
-from pathlib import Path
-
 import torch
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_evaluate.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("bench_evaluate", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.scripts.script_loader import load_script
 
 
 def test_quick_setting_is_measured_and_tabulated():
-    bench = load_script()
+    bench = load_script("bench_evaluate")
     args = bench.parse_args(["--settings", "quick", "--warmup", "0", "--steps", "1"])
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # small tensors: extra threads only wait on a loaded machine

@@ -1,20 +1,10 @@
 """scripts/bench_oracle.py on a fresh clone (no official samples): our figures, and what the comparison needs."""
 
-import importlib.util
-from pathlib import Path
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_oracle.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("bench_oracle", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.scripts.script_loader import load_script
 
 
 def test_without_the_samples_it_measures_ours_and_says_what_the_comparison_needs(tmp_path, monkeypatch, capsys):
-    bench = load_script()
+    bench = load_script("bench_oracle")
     monkeypatch.setattr(bench, "DEFAULT_NATS", tmp_path / "nats-official-samples" / "NATS-tss-v1_0-3ffb9-simple")
     assert bench.main([]) == 0
     printed = capsys.readouterr()
@@ -24,6 +14,6 @@ def test_without_the_samples_it_measures_ours_and_says_what_the_comparison_needs
 
 
 def test_a_named_samples_folder_that_is_not_there_is_one_line_and_exit_2(tmp_path, capsys):
-    assert load_script().main(["--nats-dir", str(tmp_path)]) == 2
+    assert load_script("bench_oracle").main(["--nats-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("bench_oracle: error: --nats-dir")

@@ -1,26 +1,17 @@
 """scripts/bench_searchers.py: every registered searcher measured, ratios to DARTS, CPU subprocess plumbing."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import torch
 
 from searchers.registry import SEARCHERS
+from tests.scripts.script_loader import load_script
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_searchers.py"
 TINY = ["--channels", "4", "--cells", "1", "--batch", "4", "--size", "8", "--warmup", "0", "--steps", "2"]
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("bench_searchers", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_every_registered_searcher_is_measured_with_ratios_to_darts():
-    bench = load_script()
+    bench = load_script("bench_searchers")
     args = bench.parse_args(TINY)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny tensors: extra threads only wait on a loaded machine
@@ -42,7 +33,7 @@ def test_every_registered_searcher_is_measured_with_ratios_to_darts():
 
 
 def test_cpu_run_measures_each_searcher_in_a_subprocess(capsys):
-    bench = load_script()
+    bench = load_script("bench_searchers")
     assert bench.main([*TINY, "--device", "cpu", "--searchers", "gdas", "--threads", "1", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert "fresh subprocess" in report["setting"]["memory"]
@@ -51,7 +42,7 @@ def test_cpu_run_measures_each_searcher_in_a_subprocess(capsys):
 
 
 def test_darts_space_benchmark_measures_every_searcher_on_its_search_network():
-    bench = load_script()
+    bench = load_script("bench_searchers")
     argv = ["--benchmark", "s2-cifar10", "--channels", "8", "--layers", "3", "--batch", "4", "--size", "8"]
     args = bench.parse_args([*argv, "--warmup", "0", "--steps", "1"])
     threads = torch.get_num_threads()

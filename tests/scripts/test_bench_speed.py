@@ -1,26 +1,18 @@
 """scripts/bench_speed.py: every variant beside xautodl's reference, ratios printed, at a tiny size."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 import torch
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_speed.py"
+from tests.scripts.script_loader import load_script
+
 TINY = ["--channels", "4", "--cells", "1", "--batch", "4", "--size", "8", "--warmup", "0", "--repeats", "2"]
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("bench_speed", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_side_by_side_table_has_every_ratio_to_the_reference(tmp_path, capsys):
     pytest.importorskip("xautodl")
-    bench = load_script()
+    bench = load_script("bench_speed")
     threads = torch.get_num_threads()
     out = tmp_path / "speed.json"
     try:
