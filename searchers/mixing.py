@@ -143,29 +143,10 @@ def read_on_host(values: Sequence[Tensor]) -> list[list[int]]:
     return out
 
 
-def draw_gumbel_sample(logits: Tensor, tau: float, max_tries: int = 100) -> tuple[Tensor, list[int]]:
-    """(Gumbel noise, sampled op per row) whose sample has no inf/nan (redrawn otherwise, as GDAS specifies).
-
-    The op indices and the finiteness check come to the host in one read.
-    """
-    for _ in range(max_tries):
-        gumbel = sample_gumbel(logits.shape, logits.device)
-        finite, index = gumbel_sample_check(logits, tau, gumbel)
-        ok, ops = read_on_host([finite, index])
-        if ok[0]:
-            return gumbel, ops
-    raise FloatingPointError("could not draw a finite Gumbel sample; the architecture logits are not finite")
-
-
 def gumbel_sample_check(logits: Tensor, tau: float, gumbel: Tensor) -> tuple[Tensor, Tensor]:
     """(whether the noise and the sample are finite, the sampled op per row), both on the logits' device."""
     hard, index = gumbel_softmax_hard(logits.detach(), tau, gumbel)
     return torch.isfinite(gumbel).all() & torch.isfinite(hard).all(), index.flatten()
-
-
-def draw_finite_gumbel(logits: Tensor, tau: float, max_tries: int = 100) -> Tensor:
-    """Gumbel noise whose sample has no inf/nan (redrawn otherwise, as GDAS specifies)."""
-    return draw_gumbel_sample(logits, tau, max_tries)[0]
 
 
 class AuxiliarySkipMixer:

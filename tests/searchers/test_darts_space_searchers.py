@@ -12,7 +12,7 @@ from benchmarks.errors import NashError
 from harness.config import apply_overrides, resolve_config
 from searchers.base import TrainConfig
 from searchers.gdas import Gdas, GdasOptions
-from searchers.mixing import draw_finite_gumbel, gumbel_softmax_hard
+from searchers.mixing import gumbel_softmax_hard, sample_gumbel
 from searchers.pcdarts import PcDarts, PcDartsOptions
 from searchers.registry import get_searcher
 from searchers.rome import Rome, RomeOptions
@@ -192,7 +192,7 @@ def test_rome_k3_arch_gradient_is_the_mean_and_weight_gradient_the_sum(batches):
 
     # Replay the draws: per sample, the op noise, then one topology noise per node.
     torch.manual_seed(5)
-    draws = [(draw_finite_gumbel(alpha0, tau), topology0.draw_noise()) for _ in range(6)]
+    draws = [(sample_gumbel(alpha0.shape, alpha0.device), topology0.draw_noise()) for _ in range(6)]
 
     def mixer(alpha, topology, op_noise, node_noise, with_graph):
         hard, index = gumbel_softmax_hard(alpha, tau, op_noise)

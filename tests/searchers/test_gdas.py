@@ -129,3 +129,27 @@ def test_the_unselected_term_defaults_to_the_reference_of_each_space(space_name,
 def test_switches_of_the_wrong_type_are_refused(field, value):
     with pytest.raises(NashError, match=field):
         GdasOptions(**{field: value})
+
+
+def test_a_non_finite_sample_is_drawn_again_and_hopeless_logits_are_refused(
+    space, tiny_supernet, train_config, monkeypatch
+):
+    """GDAS redraws an inf/nan sample: among samples read together, only the bad one draws again."""
+    gdas = Gdas(space, tiny_supernet, train_config, GdasOptions())
+    real = sample_gumbel
+    calls = []
+
+    def second_is_inf(shape, device):
+        calls.append(shape)
+        noise = real(shape, device)
+        return noise.fill_(float("inf")) if len(calls) == 2 else noise
+
+    monkeypatch.setattr("searchers.gdas.sample_gumbel", second_is_inf)
+    first, second = gdas.draw_samples(2)
+    assert len(calls) == 3  # two samples, then the second again
+    assert all(torch.isfinite(s.noise[0]).all() for s in (first, second))
+    assert len(first.host) == len(second.host) == gdas.alpha.shape[0]
+    with torch.no_grad():
+        gdas.alpha.fill_(float("nan"))
+    with pytest.raises(FloatingPointError, match="not finite"):
+        gdas.draw_samples(1)

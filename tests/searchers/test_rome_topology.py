@@ -150,3 +150,25 @@ def test_a_space_without_incoming_edges_cannot_take_topology():
 
     with pytest.raises(NashError, match="flat has no topology to disentangle"):
         Rome(Flat(), ToyNet(), TrainConfig(), RomeOptions())
+
+
+@pytest.mark.parametrize("sampler", TOPOLOGY_SAMPLERS)
+def test_a_non_finite_topology_draw_redraws_the_whole_sample(sampler, monkeypatch):
+    """The topology's noise joins the op sample's finiteness check (one read); a bad node redraws all."""
+    from searchers import topology
+
+    rome = make_rome(sampler)
+    real, calls = topology.sample_gumbel, []
+
+    def first_node_inf(shape, device):
+        calls.append(shape)
+        noise = real(shape, device)
+        return noise.fill_(float("inf")) if len(calls) == 1 else noise
+
+    monkeypatch.setattr(topology, "sample_gumbel", first_node_inf)
+    (sample,) = rome.draw_samples(1)
+    nodes = len(rome.topology.in_degrees)
+    assert len(calls) == 2 * nodes  # the first draw's nodes, then the redraw's
+    assert all(torch.isfinite(g).all() for g in sample.noise)
+    kept = sample.host[rome.alpha.shape[0] :]
+    assert len(kept) == 2 * nodes and all(kept[2 * i] < kept[2 * i + 1] for i in range(nodes))
