@@ -94,13 +94,7 @@ def _weight_grad(grad: Tensor, x: Tensor, kernel: int, stride: int, dilation: in
         grads = torch.cat([grad[:, :, r::2, c::2] for r, c in phases])
         inputs = torch.cat([padded[:, :, r::2, c::2] for r, c in phases])
         return _valid_weight_grad(grads, inputs, kernel)
-    if stride == 1:
-        return _valid_weight_grad(grad, padded, kernel)
-    channels = x.shape[1]
-    return torch.ops.aten.convolution_backward(
-        grad, x, grad.new_empty([channels, 1, kernel, kernel]), None, [stride, stride], [padding, padding],
-        [dilation, dilation], False, [0, 0], channels, [False, True, False],
-    )[1]  # fmt: skip
+    return _valid_weight_grad(grad, padded, kernel)  # undilated stride 1 (the 5x5; `_handled`)
 
 
 class _DepthwiseConv(torch.autograd.Function):
@@ -126,7 +120,7 @@ def depthwise_conv(conv: nn.Conv2d, x: Tensor) -> Tensor:
     """`conv(x)` for a depthwise conv (`is_depthwise`), with the fast backward where it applies."""
     kernel, stride, dilation = conv.kernel_size[0], conv.stride[0], conv.dilation[0]
     if (
-        x.device.type != "cpu"  # CUDA's depthwise backward kernels have no such gap
+        x.device.type != "cpu"  # measured on CPU only
         or not torch.is_grad_enabled()
         or torch.is_autocast_enabled(x.device.type)
         or x.dtype != conv.weight.dtype
