@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import torch
 from torch import Tensor
 
 from benchmarks.errors import NashError
@@ -124,11 +125,11 @@ class Gdas(BilevelSearcher):
         samples = [PathSample(self.draw_noise()) for _ in range(count)]
         for _ in range(MAX_DRAWS):
             checks = [self.sample_check(sample.noise) for sample in samples]
-            values = read_on_host([value for finite, index in checks for value in (finite, index)])
-            bad = [i for i in range(count) if not values[2 * i][0]]
+            rows = read_on_host([torch.cat([finite.view(1).long(), index.long()]) for finite, index in checks])
+            bad = [i for i, (ok, *_) in enumerate(rows) if not ok]
             if not bad:
-                for i, sample in enumerate(samples):
-                    sample.host = values[2 * i + 1]
+                for sample, (_ok, *host) in zip(samples, rows, strict=True):
+                    sample.host = host
                 return samples
             for i in bad:
                 samples[i] = PathSample(self.draw_noise())
