@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import socket
 import time
@@ -11,7 +12,6 @@ from typing import Any
 
 import pandas as pd
 import torch
-from tqdm import tqdm
 
 from benchmarks.compiled import compile_seconds
 from benchmarks.errors import NashError, error_reason
@@ -43,7 +43,17 @@ from harness.search_checkpoint import (
     remove_checkpoints,
     save_search_checkpoint,
 )
-from harness.store import EPOCHS_FILE, RUN_FILE, ensure_writable, prepare_run_dir, read_json, write_epochs, write_json
+from harness.search_progress import SearchProgress
+from harness.store import (
+    ARCH_WEIGHTS_COLUMN,
+    EPOCHS_FILE,
+    RUN_FILE,
+    ensure_writable,
+    prepare_run_dir,
+    read_json,
+    write_epochs,
+    write_json,
+)
 from searchers.base import EpochEnd, StepStats
 from searchers.precision import ForwardMode, check_precision_supported
 from searchers.registry import get_searcher
@@ -244,13 +254,13 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         config.analysis, benchmark, searcher, batches, oracle, run_dir, start_epoch=len(rows)
     )
     loggers = EpochLoggers(config, run_dir)  # TensorBoard / W&B when config.log asks for them
-    bar = tqdm(
-        total=total * batches.steps_per_epoch,
-        initial=len(rows) * batches.steps_per_epoch,
-        desc=f"{config.searcher} on {config.benchmark}",
-        unit="step",
-        disable=not progress,
-        leave=False,
+    progress_out = SearchProgress(
+        progress, f"{config.searcher} on {config.benchmark}", total, batches.steps_per_epoch, len(rows)
+    )
+    headline = (
+        (benchmark.headline.column, f"{benchmark.headline.dataset} {benchmark.headline.split}")
+        if benchmark.headline
+        else None
     )
     compiled_before = compile_seconds() if config.perf.compile else 0.0
     states = EpochStates(run_dir, device)  # kept for a searcher that may roll back (Searcher.keeps_state)
@@ -263,7 +273,7 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         sums, watch = _EpochSums(device), DivergenceWatch(device)
         for step, (train_batch, val_batch) in enumerate(batches.epoch()):
             sums.add(_watched_step(searcher, train_batch, val_batch, watch, epoch, step, batches.steps_per_epoch))
-            bar.update(1)
+            progress_out.step()
             raise_if_stop_requested()
         watch.check("the search", epoch, _DIVERGED_ADVICE)  # before the epoch is recorded or checkpointed
         row = _epoch_row(config, epoch, searcher, sums, oracle, benchmark)
@@ -283,6 +293,7 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
             instruments.discard_after(decision.last_epoch)
         write_epochs(run_dir / EPOCHS_FILE, rows)
         loggers.log(row)
+        progress_out.end_epoch(row, clock.seconds(), headline)
         if decision is not None and decision.stop:
             break  # no checkpoint: a kill before run.json says done redoes this epoch and decides again
         if decision is None and searcher.keeps_state(epoch):
@@ -290,9 +301,8 @@ def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle,
         save_search_checkpoint(run_dir, config, rows, searcher, batches, clock.seconds())
         if decision is not None:
             states.discard_after(decision.last_epoch)  # after the checkpoint: a kill keeps what it needs
-        bar.set_postfix_str(f"epoch {len(rows)}/{total} skip={row['skip_count']}")
         epoch = len(rows)
-    bar.close()
+    progress_out.close()
     loggers.close()
     if searcher.run_facts():
         facts["searcher_facts"] = searcher.run_facts()
@@ -361,6 +371,9 @@ def _epoch_row(config: RunConfig, epoch: int, searcher, sums: _EpochSums, oracle
         "tau": math.nan,
         **searcher.epoch_facts(),
     }
+    weights = searcher.arch_weights()
+    if weights:  # the α (β) trajectory: reports.arch_trajectory reads it back as a tidy table
+        row[ARCH_WEIGHTS_COLUMN] = json.dumps(weights, separators=(",", ":"))
     for metric in benchmark.oracle_metrics:
         row[metric.column] = oracle.query(genotype, dataset=metric.dataset, split=metric.split, epochs=metric.epochs)
     return row

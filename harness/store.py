@@ -18,6 +18,8 @@ from benchmarks.errors import NashError, error_reason
 
 RUN_FILE = "run.json"
 EPOCHS_FILE = "epochs.parquet"
+# JSON of the architecture's normalised weights after the epoch (`searchers.arch_weights`; docs/RESULTS.md).
+ARCH_WEIGHTS_COLUMN = "arch_weights"
 _JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
 
 

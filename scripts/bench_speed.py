@@ -3,7 +3,7 @@
 Usage: python scripts/bench_speed.py [--benchmark nb201-cifar10|s0-cifar10|...] [--searchers darts,gdas,discrete]
            [--channels C] [--cells N] [--layers L] [--batch 64] [--size 32] [--repeats 5] [--warmup 1]
            [--threads 1] [--variants reference,per-edge,fused,fused-cl,compiled] [--no-compile]
-           [--json FILE]
+           [--epoch-steps 391] [--json FILE]
 
 Per searcher, every variant runs one full step (the searcher's `step`: arch and weight updates) in
 turn, `repeats` times (interleaved, so a machine shared with other work slows all alike), on the
@@ -16,7 +16,9 @@ same random batch, supernet size, searcher options (the benchmark's `paper` prof
 - fused-cl: fused with `perf.channels_last` (NHWC memory layout; on CPU the depthwise convolutions of the
   DARTS-family ops run 2-3x faster in it, forward + backward);
 - compiled: fused + `perf.compile` (its compile time reported apart: the untimed warm-up steps' time
-  and dynamo's own compile seconds; graphs come from the on-disk cache on a second run).
+  and dynamo's own compile seconds; graphs come from the on-disk cache on a second run);
+- opt-in combinations (`--variants`): bf16 (fused + `perf.precision=bf16`), cl-bf16, compiled-cl,
+  compiled-bf16, compiled-cl-bf16.
 A single-path sample depends on α and the seed: before each step every variant gets the same α and the
 round's seed (round r: seed 1000 + r; warm-up rounds use seeds of their own), so within a round all
 variants run the same sampled ops, and the rounds cover several samples (one fixed seed may happen to
@@ -50,7 +52,27 @@ from searchers.base import TrainConfig  # noqa: E402
 from searchers.precision import ForwardMode  # noqa: E402
 from searchers.registry import get_searcher  # noqa: E402
 
-VARIANTS = ("reference", "per-edge", "fused", "fused-cl", "compiled")
+DEFAULT_VARIANTS = ("reference", "per-edge", "fused", "fused-cl", "compiled")
+# nash variant -> (fused_edges, channels_last, compile, precision)
+MODES = {
+    "per-edge": (False, False, False, "fp32"),
+    "fused": (True, False, False, "fp32"),
+    "fused-cl": (True, True, False, "fp32"),
+    "bf16": (True, False, False, "bf16"),
+    "cl-bf16": (True, True, False, "bf16"),
+    "compiled": (True, False, True, "fp32"),
+    "compiled-cl": (True, True, True, "fp32"),
+    "compiled-bf16": (True, False, True, "bf16"),
+    "compiled-cl-bf16": (True, True, True, "bf16"),
+}
+VARIANTS = ("reference", *MODES)
+RATIO_BASES = ("reference", "per-edge", "fused")  # each variant's time is also shown as a ratio to these
+
+
+def is_compiled(variant: str) -> bool:
+    return variant in MODES and MODES[variant][2]
+
+
 REFERENCE_OF = {"darts": "darts", "gdas": "gdas", "discrete": "discrete"}  # nash searcher -> xautodl case
 DISCRETE_CELL = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
 Step = Callable[[int], None]  # called with the round's seed
@@ -69,10 +91,10 @@ def nash_case(name: str, spec: ProfileSpec, batch, variant: str, alpha0: torch.T
     network = cls.build_supernet(
         space, num_classes=benchmark.num_classes, options=options, **supernet_size(space, profile, spec)
     )
-    network.fused_edges = variant != "per-edge"
-    network.compile_steps = variant == "compiled"
+    fused, channels_last, compiled, precision = MODES[variant]
+    network.fused_edges, network.compile_steps = fused, compiled
     searcher = cls(space, network, TrainConfig(**{**profile.train, "epochs": 50}), options)
-    searcher.configure_forward(ForwardMode("fp32", channels_last=variant == "fused-cl"))
+    searcher.configure_forward(ForwardMode(precision, channels_last=channels_last))
     searcher.new_epoch(20, 50)  # past PC-DARTS's warm-up: every searcher updates its architecture
 
     def step(seed: int) -> None:
@@ -174,7 +196,7 @@ def measure(name: str, spec: ProfileSpec, variants: list[str], repeats: int, war
         if variant == "reference":
             if benchmark.space == "nb201" and name in REFERENCE_OF:
                 steps[variant] = reference_case(REFERENCE_OF[name], spec, batch, alpha0)
-        elif not (name == "discrete" and variant in ("per-edge", "fused-cl", "compiled")):  # no edges to fuse or mixer
+        elif name != "discrete" or variant == "fused":  # the discrete network has no edges to fuse, no mixer
             steps[variant] = nash_case(name, spec, batch, variant, alpha0)
     warm: dict[str, float] = {}
     compile_s: dict[str, float] = {}
@@ -204,25 +226,33 @@ def measure(name: str, spec: ProfileSpec, variants: list[str], repeats: int, war
         "all_seconds": times,
         "vs_reference": ratios_to("reference"),
         "vs_per_edge": ratios_to("per-edge"),
+        "vs_fused": ratios_to("fused"),
         "warmup_seconds": warm,
-        "compile_seconds": {v: s for v, s in compile_s.items() if v == "compiled"},
+        "compile_seconds": {v: s for v, s in compile_s.items() if is_compiled(v)},
     }
 
 
-def format_table(results: list[dict], variants: list[str]) -> str:
+def format_table(results: list[dict], variants: list[str], epoch_steps: int = 0) -> str:
+    """Median seconds per variant, ratios to each base present, and (epoch_steps > 0) minutes per epoch."""
+
     def cell(value: float | None, unit: str = "") -> str:
         return "-" if value is None else f"{value:.2f}{unit}"
 
-    header = ["searcher", *(f"{v} s" for v in variants), "fused/ref", "fused-cl/ref", "compiled/ref",
-              "fused/per-edge", "fused-cl/per-edge", "compiled/per-edge", "compile s"]  # fmt: skip
+    short = {"reference": "ref"}
+    ratios = [(v, b) for b in RATIO_BASES if b in variants for v in variants[variants.index(b) + 1 :]]
+    epoch_cols = [f"{v} min/epoch" for v in variants] if epoch_steps else []
+    compiled = [v for v in variants if is_compiled(v)]
+    header = ["searcher", *(f"{v} s" for v in variants), *(f"{v}/{short.get(b, b)}" for v, b in ratios),
+              *epoch_cols, *(f"{v} compile s" for v in compiled)]  # fmt: skip
     rows = []
     for r in results:
-        med, ref, edge = r["median_seconds"], r["vs_reference"], r["vs_per_edge"]
+        med = r["median_seconds"]
+        base_ratios = {"reference": r["vs_reference"], "per-edge": r["vs_per_edge"], "fused": r.get("vs_fused", {})}
         rows.append([
-            r["searcher"], *(cell(med.get(v)) for v in variants), cell(ref.get("fused"), "x"),
-            cell(ref.get("fused-cl"), "x"), cell(ref.get("compiled"), "x"), cell(edge.get("fused"), "x"),
-            cell(edge.get("fused-cl"), "x"), cell(edge.get("compiled"), "x"),
-            cell(r["compile_seconds"].get("compiled")),
+            r["searcher"], *(cell(med.get(v)) for v in variants),
+            *(cell(base_ratios[b].get(v), "x") for v, b in ratios),
+            *(cell(med[v] * epoch_steps / 60 if v in med else None) for v in variants if epoch_steps),
+            *(cell(r["compile_seconds"].get(v)) for v in compiled),
         ])  # fmt: skip
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in [header, *rows]]
@@ -244,9 +274,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=1, help="untimed steps per variant first")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads for every variant")
     parser.add_argument(
-        "--variants", default=",".join(VARIANTS), help="comma-separated subset of " + ",".join(VARIANTS)
+        "--variants", default=",".join(DEFAULT_VARIANTS), help="comma-separated subset of " + ",".join(VARIANTS)
     )
-    parser.add_argument("--no-compile", action="store_true", help="leave out the compiled variant")
+    parser.add_argument("--no-compile", action="store_true", help="leave out the compiled variants")
+    parser.add_argument("--epoch-steps", type=int, default=0,
+                        help="also print minutes per epoch of this many steps (NB201 paper: 391)")  # fmt: skip
     parser.add_argument("--json", default=None, metavar="FILE", help="also write the results as JSON")
     return parser.parse_args(argv)
 
@@ -266,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     variants = [
         v
         for v in VARIANTS
-        if v in chosen and not (v == "reference" and not nb201) and not (v == "compiled" and args.no_compile)
+        if v in chosen and not (v == "reference" and not nb201) and not (is_compiled(v) and args.no_compile)
     ]
     size = supernet_size(
         get_space(get_benchmark(args.benchmark).space), get_profile(get_benchmark(args.benchmark), "paper"), spec
@@ -278,8 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for name in names:
         results.append(measure(name, spec, variants, args.repeats, args.warmup))
-        print(format_table(results[-1:], variants).splitlines()[-1], flush=True)
-    print(format_table(results, variants))
+        print(format_table(results[-1:], variants, args.epoch_steps).splitlines()[-1], flush=True)
+    print(format_table(results, variants, args.epoch_steps))
     if args.json:
         Path(args.json).write_text(
             json.dumps({"setting": {**facts, **vars(args), **size}, "results": results}, indent=2)

@@ -20,6 +20,7 @@ from torch import Tensor, nn
 
 from benchmarks.errors import NashError
 from benchmarks.spaces import SPACE_NAMES
+from searchers.arch_weights import ArchWeights, edge_op_weights
 from searchers.derivation import has_cells, strongest_edges_genotype
 from searchers.mixing import FixedArchMixer, SoftmaxMixer
 from searchers.precision import ForwardMode, run_forward, to_memory_format
@@ -146,6 +147,11 @@ class Searcher(ABC):
 
     def epoch_facts(self) -> dict[str, float]:
         """Per-epoch scalars worth recording (τ, learning rates, entropy)."""
+        return {}
+
+    def arch_weights(self) -> ArchWeights:
+        """The architecture's normalised weights, labelled (`searchers.arch_weights`), stored after every epoch
+        as the `arch_weights` column of epochs.parquet; {} stores nothing."""
         return {}
 
     def wants_eigenvalue(self, epoch: int, total: int) -> bool:
@@ -298,6 +304,9 @@ class BilevelSearcher(Searcher):
 
     def op_probabilities(self) -> Tensor:
         return F.softmax(self.alpha.detach(), dim=-1)
+
+    def arch_weights(self) -> ArchWeights:
+        return {"alpha": edge_op_weights(self.space, F.softmax(self.alpha.detach(), dim=-1))}
 
     def epoch_facts(self) -> dict[str, float]:
         probs = self.op_probabilities()

@@ -18,6 +18,7 @@ from torch import Tensor, nn
 from benchmarks.errors import NashError
 from benchmarks.mix_plan import MixPlan, plan_of
 from benchmarks.nb201.arch import EDGES, NUM_NODES
+from searchers.arch_weights import ArchWeights, node_option_weights
 from searchers.base import Batch, BilevelSearcher, StepStats, TrainConfig, batch_sums
 from searchers.derivation import strongest_edges_genotype
 from searchers.mixing import FixedArchMixer, SoftmaxMixer, scaled_plan
@@ -155,6 +156,13 @@ class PcDarts(BilevelSearcher):
 
     def epoch_facts(self) -> dict[str, float]:
         return {**super().epoch_facts(), "arch_updates": float(self.arch_updates)}
+
+    def arch_weights(self) -> ArchWeights:
+        """softmax(α) per edge, and β's edge normalisation per node over its incoming edges."""
+        weights = self.edge_weights().cpu().tolist()
+        labels = [[self.space.edge_label(e) for e in edges] for edges in self.node_edges]
+        values = [[weights[e] for e in edges] for edges in self.node_edges]
+        return {**super().arch_weights(), "beta": node_option_weights(self.space.node_labels, labels, values)}
 
     def state_dict(self) -> dict[str, Any]:
         return {**super().state_dict(), "beta": self.beta.detach().clone()}

@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from benchmarks.errors import NashError
+from searchers.arch_weights import ArchWeights, node_option_weights
 from searchers.base import Batch, StepStats
 from searchers.derivation import op_argmax
 from searchers.gdas import Gdas, GdasOptions, PathSample
@@ -210,6 +211,14 @@ class Rome(Gdas):
             return super().genotype()
         ops = op_argmax(self.alpha, getattr(self.space, "none_index", None))
         return self.space.genotype_from_kept_edges(self.topology.most_likely_edges(), ops)
+
+    def arch_weights(self) -> ArchWeights:
+        """softmax(α) per edge; with topology, softmax(β) per node over its incoming edges (or edge pairs)."""
+        weights = super().arch_weights()
+        if self.topology is not None:
+            labels = self.topology.option_labels(self.space.edge_label)
+            weights["beta"] = node_option_weights(self.space.node_labels, labels, self.topology.probabilities())
+        return weights
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()

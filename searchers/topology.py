@@ -21,7 +21,7 @@ dropped edges cost nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from itertools import combinations
 
@@ -161,6 +161,19 @@ class NodeTopology:
 
     def kept_edges(self, sample: TopologySample) -> frozenset[int]:
         return frozenset(edges[i] for edges, pair in zip(self.node_in_edges, sample.kept, strict=True) for i in pair)
+
+    def option_labels(self, edge_label: Callable[[int], str]) -> list[list[str]]:
+        """Per node, what each of its logits stands for: an incoming edge (`top2`) or a pair of them (`pairs`)."""
+        if self.sampler == TOP2:
+            return [[edge_label(e) for e in edges] for edges in self.node_in_edges]
+        return [
+            [f"{edge_label(edges[i])} & {edge_label(edges[j])}" for i, j in edge_pairs(len(edges))]
+            for edges in self.node_in_edges
+        ]
+
+    def probabilities(self) -> list[list[float]]:
+        """Per node, softmax(β) over its logits."""
+        return [F.softmax(logits, dim=-1).tolist() for logits in self.node_logits(self.beta.detach().cpu())]
 
     def most_likely_edges(self) -> list[tuple[int, int]]:
         """Derivation: per node the two incoming edges (rows of α) with the largest β, or the best pair."""

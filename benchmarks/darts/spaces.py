@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from benchmarks.darts.cell_edges import CELL_EDGES, NODE_IN_EDGES, NUM_CELL_EDGES
+from benchmarks.darts.cell_edges import CELL_EDGES, NODE_IN_EDGES, NUM_CELL_EDGES, NUM_NODES
 from benchmarks.darts.genotype import Genotype, make_genotype, parse_genotype
 from benchmarks.darts.ops import DARTS_OPS, NOISE, PARAMETER_FREE_OPS
 from benchmarks.darts.search_network import DartsSearchNetwork
@@ -81,6 +81,8 @@ class DartsSpace:
     parameter_free_ops = PARAMETER_FREE_OPS
     node_in_edges = ARCH_NODE_IN_EDGES  # the topology ROME samples: 2 kept inputs per node
     node_edge_groups = ARCH_NODE_IN_EDGES  # edges summed into each node (PC-DARTS edge normalisation)
+    # Nodes as DARTS genotypes number them (0, 1: the cell inputs; 2 + j: intermediate node j).
+    node_labels = tuple(f"{cell} {2 + j}" for cell in ("normal", "reduce") for j in range(NUM_NODES))
     network_fields = ("channels", "layers", "stem_multiplier", "affine", "stem")  # stem: "cifar" or "imagenet"
 
     def __init__(self, name: str) -> None:
@@ -109,6 +111,11 @@ class DartsSpace:
     def edge_ops(self, edge: int) -> tuple[str, ...]:
         """The op names of α row `edge` (0–13 normal cell, 14–27 reduction cell)."""
         return self._edge_ops[edge]
+
+    def edge_label(self, edge: int) -> str:
+        """α row `edge` as `cell target<-source`, inputs numbered as in DARTS genotypes."""
+        node, source = CELL_EDGES[edge % NUM_CELL_EDGES]
+        return f"{'normal' if edge < NUM_CELL_EDGES else 'reduce'} {2 + node}<-{source}"
 
     def build_supernet(
         self,

@@ -22,6 +22,7 @@ class Nb201Space:
     node_edge_groups: tuple[tuple[int, ...], ...] = tuple(
         tuple(e for e, (_, dest) in enumerate(EDGES) if dest == node) for node in range(1, NUM_NODES)
     )
+    node_labels: tuple[str, ...] = tuple(str(node) for node in range(1, NUM_NODES))  # of node_edge_groups
     network_fields = ("channels", "cells_per_stage", "affine")  # the NetworkConfig fields the supernet uses
     # No `node_in_edges`: there is no topology to sample (ROME refuses topology=true here).
 
@@ -30,6 +31,11 @@ class Nb201Space:
         if not 0 <= edge < NUM_EDGES:
             raise IndexError(f"NAS-Bench-201 edges are 0..{NUM_EDGES - 1}, got {edge}")
         return OPS
+
+    def edge_label(self, edge: int) -> str:
+        """α row `edge` as `target<-source`, nodes numbered as in the official string (0: the cell input)."""
+        source, target = EDGES[edge]
+        return f"{target}<-{source}"
 
     def build_supernet(
         self, channels: int, cells_per_stage: int, num_classes: int, affine: bool, op_channels_divisor: int = 1

@@ -1,0 +1,56 @@
+"""`reports.arch_trajectory`: a search's stored α trajectory read back as a tidy table, hostile cells skipped."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from harness.runner import run_search
+from reports.arch_trajectory import arch_trajectory
+from tests.harness.test_search_end_to_end import tiny_config
+
+
+@pytest.mark.parametrize("searcher", ["darts", "pcdarts"])
+def test_a_search_stores_every_epochs_weights_and_they_read_back_tidy(tmp_path, searcher):
+    result = run_search(tiny_config(searcher, epochs=3), tmp_path, progress=False)
+    epochs = pd.read_parquet(result.run_dir / "epochs.parquet")
+    tidy = arch_trajectory(epochs)
+    assert list(tidy.columns) == ["run_id", "epoch", "param", "group", "option", "weight"]
+    alpha = tidy[tidy.param == "alpha"]
+    assert sorted(alpha.epoch.unique()) == [0, 1, 2]
+    assert len(alpha) == 3 * 6 * 5  # epochs x edges x ops
+    assert alpha.groupby(["epoch", "group"]).weight.sum().to_numpy() == pytest.approx(1, abs=1e-5)
+    assert set(tidy.param) == ({"alpha", "beta"} if searcher == "pcdarts" else {"alpha"})
+    # The α moved (arch steps ran), and the last epoch's argmax per edge is the stored genotype.
+    first, last = (alpha[alpha.epoch == e].set_index(["group", "option"]).weight for e in (0, 2))
+    assert (first - last).abs().max() > 0
+    best = alpha[alpha.epoch == 2].sort_values("weight").groupby("group", sort=False).tail(1)
+    ops = dict(zip(best.group, best.option, strict=True))
+    assert [ops[edge] for edge in ["1<-0", "2<-0", "2<-1", "3<-0", "3<-1", "3<-2"]] == list(
+        _ops_of(epochs.genotype.iloc[-1])
+    )
+
+
+def _ops_of(genotype: str) -> list[str]:
+    return [token.split("~")[0] for token in genotype.replace("+", "").split("|") if token]
+
+
+def test_rows_without_weights_give_nothing_and_bad_cells_are_skipped_with_a_warning(capsys):
+    good = json.dumps({"alpha": {"1<-0": {"none": 0.25, "skip_connect": 0.75}}})
+    deep = "[" * 100_000 + "]" * 100_000
+    frame = pd.DataFrame({
+        "run_id": ["r"] * 7,
+        "epoch": range(7),
+        "arch_weights": [good, None, "{not json", deep, json.dumps({"alpha": [1, 2]}),
+                         json.dumps({"alpha": {"e": {"op": "NaN"}}}), "x" * 1_000_001],
+    })  # fmt: skip
+    tidy = arch_trajectory(frame)
+    assert tidy.to_dict("records") == [
+        {"run_id": "r", "epoch": 0, "param": "alpha", "group": "1<-0", "option": "none", "weight": 0.25},
+        {"run_id": "r", "epoch": 0, "param": "alpha", "group": "1<-0", "option": "skip_connect", "weight": 0.75},
+    ]
+    warnings = capsys.readouterr().err.strip().splitlines()
+    assert len(warnings) == 5 and all(w.startswith("nash: warning: r: epoch ") for w in warnings)
+    assert "not JSON" in warnings[0] and "not JSON" in warnings[1] and "expected an object" in warnings[2]
+    assert "finite number" in warnings[3] and "more than the 1,000,000 allowed" in warnings[4]
+    assert arch_trajectory(frame.drop(columns="arch_weights")).empty
