@@ -80,6 +80,18 @@ def untouched(network: nn.Module, device: torch.device) -> Iterator[None]:
             network.train(was_training)
 
 
+@contextlib.contextmanager
+def eager(network: nn.Module) -> Iterator[None]:
+    """The supernet's forward uncompiled inside: compiled graphs allow a single backward, and the
+    Hessian-vector products differentiate twice (`perf.compile` with the eigenvalue)."""
+    compiled = getattr(network, "compile_steps", False)
+    network.compile_steps = False
+    try:
+        yield
+    finally:
+        network.compile_steps = compiled
+
+
 class SearchInstruments:
     """Per-epoch eigenvalue and ranking columns for one run (NaN where not measured or turned off)."""
 
@@ -146,7 +158,7 @@ class SearchInstruments:
         def loss():
             return sum(self.searcher.arch_loss(batch) for batch in batches) / len(batches)
 
-        with untouched(self.searcher.network, self.device):
+        with untouched(self.searcher.network, self.device), eager(self.searcher.network):
             result = dominant_eigenvalue(
                 loss,
                 self.searcher.arch_parameters(),

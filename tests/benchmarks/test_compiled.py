@@ -142,3 +142,26 @@ def test_compiled_evaluation_blocks_give_the_eager_training_step():
         (F.cross_entropy(logits, y) + 0.4 * F.cross_entropy(aux, y)).backward()
     for mine, theirs in zip(compiled.parameters(), eager.parameters(), strict=True):
         torch.testing.assert_close(mine.grad, theirs.grad, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_the_eigenvalue_of_a_compiled_supernet_is_taken_on_the_eager_path():
+    """Compiled graphs donate their buffers to a single backward; the Hessian-vector products differentiate
+    twice, so the instrument runs the supernet eager (`harness.instruments.eager`) and gets the eager value."""
+    from harness.hessian import dominant_eigenvalue
+    from harness.instruments import eager
+
+    generator = torch.Generator().manual_seed(1)
+    batch = (torch.randn(4, 3, 8, 8, generator=generator), torch.randint(0, 10, (4,), generator=generator))
+    compiled, reference = tiny_searcher("darts", True), tiny_searcher("darts", False)
+
+    def eigenvalue(searcher):
+        start = torch.Generator().manual_seed(0)
+        return dominant_eigenvalue(lambda: searcher.arch_loss(batch), [searcher.alpha], iterations=5, generator=start)
+
+    with pytest.raises(RuntimeError, match="double backward|donated buffers"):
+        eigenvalue(compiled)
+    with eager(compiled.network):
+        value = eigenvalue(compiled).value
+    assert compiled.network.compile_steps  # back on for the search steps
+    assert value == pytest.approx(eigenvalue(reference).value, rel=1e-4)

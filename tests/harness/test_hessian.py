@@ -235,3 +235,28 @@ def test_a_stop_request_ends_the_power_iteration(monkeypatch):
     x = torch.ones(3, requires_grad=True)
     with pytest.raises(interrupt.RunInterrupted):
         dominant_eigenvalue(lambda: (x**4).sum(), [x])
+
+
+def test_a_compiled_search_measures_its_eigenvalue_on_the_eager_supernet(tmp_path, monkeypatch):
+    """perf.compile + the eigenvalue: the arch loss the power iteration differentiates twice runs uncompiled
+    (compiled graphs allow one backward; tests/benchmarks/test_compiled.py shows the failure it avoids)."""
+    import dataclasses
+
+    import benchmarks.fused_edges
+    from harness.config import AnalysisConfig, PerfConfig
+    from harness.runner import run_search
+    from searchers.darts import Darts
+    from tests.harness.test_search_end_to_end import tiny_config
+
+    monkeypatch.setattr(benchmarks.fused_edges, "compiled", lambda forward: forward)  # the wiring, not inductor
+    seen = []
+    arch_loss = Darts.arch_loss
+    monkeypatch.setattr(
+        Darts, "arch_loss", lambda self, batch: seen.append(self.network.compile_steps) or arch_loss(self, batch)
+    )
+    config = dataclasses.replace(
+        tiny_config("darts", epochs=1), perf=PerfConfig(compile=True), analysis=AnalysisConfig(eigenvalue_every=1)
+    )
+    result = run_search(config, tmp_path, progress=False)
+    assert seen and not any(seen)
+    assert result.rows[0]["hessian_eigenvalue"] == result.rows[0]["hessian_eigenvalue"]  # measured (not NaN)
