@@ -30,6 +30,10 @@ class Profile:
     unpublished: dict[str, str] = field(default_factory=dict)
     # Lines `nash benchmarks` prints under the profile: per-searcher settings and their sources.
     notes: tuple[str, ...] = ()
+    # Per searcher ("default" for the others): `perf` switches (harness.config.PerfConfig fields) of this
+    # profile's searches on the CPU, the fastest measured that keep float32 (README "Speed"); a GPU run keeps
+    # PerfConfig's defaults, and `--set perf.NAME=VALUE` wins either way.
+    cpu_perf: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def epochs_for(self, searcher: str) -> int:
         return self.epochs.get(searcher, self.epochs["default"])
@@ -39,6 +43,9 @@ class Profile:
 
     def train_for(self, searcher: str) -> dict[str, Any]:
         return {**self.train, **self.searcher_train.get(searcher, {})}
+
+    def cpu_perf_for(self, searcher: str) -> dict[str, Any]:
+        return dict(self.cpu_perf.get(searcher, self.cpu_perf.get("default", {})))
 
     def data_for(self, searcher: str) -> dict[str, Any]:
         return {**self.data, **self.searcher_data.get(searcher, {})}

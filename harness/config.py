@@ -12,6 +12,7 @@ from benchmarks.datasets.catalog import find_in_root, get_dataset, missing_datas
 from benchmarks.errors import NashError
 from benchmarks.registry import get_benchmark, get_profile
 from harness.config_checks import check_field, check_seed
+from harness.environment import runs_on_cpu
 from searchers.base import TrainConfig
 from searchers.precision import PRECISIONS
 from searchers.registry import get_searcher
@@ -279,6 +280,7 @@ def resolve_config(
     options = searcher_cls.options_type(**prof.options_for(searcher))
     searcher_cls.validate_for_space(bench.space, options)
     data_fields = {k: v for k, v in prof.data_for(searcher).items() if k != "source"}
+    cpu_perf = prof.cpu_perf_for(searcher)
     return RunConfig(
         benchmark=benchmark,
         searcher=searcher,
@@ -289,4 +291,5 @@ def resolve_config(
         data=DataConfig(source=source, **data_fields),
         searcher_options=dataclasses.asdict(options),
         device=device,
+        perf=PerfConfig(**cpu_perf) if cpu_perf and runs_on_cpu(device) else PerfConfig(),
     )

@@ -34,6 +34,11 @@ def resolve_device(name: str) -> torch.device:
     return device
 
 
+def runs_on_cpu(name: str) -> bool:
+    """Whether device `name` means the CPU here (checks nothing else: a missing GPU is resolve_device's error)."""
+    return name == "cpu" or (name == "auto" and not torch.cuda.is_available())
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
