@@ -56,20 +56,20 @@ _NB201_PAPER_EPOCHS = {
 _NB201_PAPER_OPTIONS = {"pcdarts": {"k": 4, "warmup_epochs": 15}, "rome": _NB201_ROME | {"k": 7}}
 # CPU speed switches of the paper-size supernet (C=16, N=5), per searcher: the fastest float32 variant of
 # `python scripts/bench_speed.py --threads 2` (README "Speed and memory", 2026-12-07). Softmax mixtures run
-# whole cells compiled (DARTS 0.71x, DrNAS 0.52x of the fused default with channels_last); PC-DARTS's
+# whole cells compiled (DARTS 0.74x, DrNAS 0.52x of the fused default with channels_last); PC-DARTS's
 # channel slices are slower in channels_last (1.14x), so compile alone (0.76x); single-path GDAS / ROME
 # change their op blocks every step, so compile loses (GDAS 1.32x, ROME 1.31x) and channels_last alone
 # wins (0.82x, 0.77x). bf16 is faster still (DARTS 0.61x) but its gradients are 40% off float64's
 # (float32's: 0.4-0.9%; scripts/perf_faithfulness.py), so it is never a default. Plug-ins: unchanged.
 _MIXTURE_CPU_PERF = {"channels_last": True, "compile": True}
 _NB201_PAPER_CPU_PERF = {
-    "default": {},
     **dict.fromkeys(
         ("darts", "darts-v2", "darts-es", "darts-ada", "sdarts-rs", "darts-minus", "drnas"), _MIXTURE_CPU_PERF
     ),
     "pcdarts": {"compile": True},
     "gdas": {"channels_last": True},
     "rome": {"channels_last": True},
+    "default": {},
 }
 _NB201_PAPER_SEARCHERS = (
     "DARTS 50 epochs (first and second order), GDAS 250, PC-DARTS 50 (K=4, 15 warm-up), ROME 50 (K=7), "

@@ -19,17 +19,12 @@ def list_benchmarks(_args) -> int:
 
 
 def _cpu_perf_line(cpu_perf: dict[str, dict]) -> str:
-    """`perf.channels_last + perf.compile for darts, drnas; perf.compile for pcdarts`, others unchanged."""
+    """`perf.channels_last + perf.compile for darts, drnas; perf.compile for pcdarts; others unchanged`."""
     groups: dict[str, list[str]] = {}
     for name, switches in cpu_perf.items():
         on = " + ".join(f"perf.{k}" if v is True else f"perf.{k}={v}" for k, v in switches.items())
-        if on and name != "default":
-            groups.setdefault(on, []).append(name)
-    others = "the others" if cpu_perf.get("default") else "other searchers unchanged"
-    default = " + ".join(f"perf.{k}" for k in cpu_perf.get("default", {}))
-    return "; ".join(f"{on} for {', '.join(names)}" for on, names in groups.items()) + (
-        f"; {default} for {others}" if default else f"; {others}"
-    )
+        groups.setdefault(on or "unchanged", []).append("others" if name == "default" else name)
+    return "; ".join(f"{on} for {', '.join(names)}" for on, names in groups.items())
 
 
 def list_searchers(_args) -> int:

@@ -76,7 +76,8 @@ class AnalysisConfig:
 
 @dataclass(frozen=True)
 class PerfConfig:
-    """Speed switches, each off by default (docs/GPU.md): a run's numbers change only when asked.
+    """Speed switches, each off by default (docs/GPU.md) except where a profile sets them for CPU runs
+    (`Profile.cpu_perf`: the NB201 paper profile, float32 only); the run's config records them.
 
     precision: "fp32" or "bf16" (autocast around the search step's forward passes; α, its
     softmax/Gumbel arithmetic and the losses stay float32; darts-v2's unrolled arch step stays
