@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks.errors import NashError
-from reports import analysis_tables, paper_tables, plots, rome_tables
+from reports import analysis_tables, arch_plot, paper_tables, plots, rome_tables
 from reports.collapse import CollapseRule, over_epochs, run_collapse, with_cell_counts
 from reports.collapse_plot import collapse_figures
 from reports.eigenvalue import EIGEN_COLUMN, EarlyStopRule, early_stops
@@ -107,6 +107,12 @@ def build_report(store: RunStore, out: Path, options: ReportOptions = ReportOpti
         label, title = "dominant eigenvalue λ_max (unitless)", "Hessian eigenvalue (dotted: early stop)"
         eigen_plots = plots.curves(eigen, figures, "eigenvalue", label, title, colours, marks, runs=per_run)
         report.add(analysis_tables.early_stop_table(stops, options.early_stop), plots=eigen_plots)
+
+    alpha = arch_plot.alpha_weights(counted)
+    with_skip = arch_plot.with_skip_weight(counted, alpha)
+    report.add(arch_plot.arch_table(per_run, alpha), "α trajectory: no run stores `arch_weights`",
+               plots=[*arch_plot.skip_weight_curves(with_skip, per_run, figures, colours),
+                      *arch_plot.alpha_figures(alpha, per_run, figures)])  # fmt: skip
 
     metrics = final_metrics(per_run)
     ranks = method_ranks(metrics)

@@ -54,3 +54,21 @@ def test_rows_without_weights_give_nothing_and_bad_cells_are_skipped_with_a_warn
     assert "not JSON" in warnings[0] and "not JSON" in warnings[1] and "expected an object" in warnings[2]
     assert "finite number" in warnings[3] and "more than the 1,000,000 allowed" in warnings[4]
     assert arch_trajectory(frame.drop(columns="arch_weights")).empty
+
+
+def test_the_report_draws_each_runs_alpha_and_the_skip_weight_and_tabulates_where_alpha_ended(tmp_path):
+    from reports.build import write_report
+
+    runs = tmp_path / "runs"
+    for searcher in ("darts", "gdas"):
+        run_search(tiny_config(searcher, epochs=2), runs, progress=False)
+    report = write_report(runs, tmp_path / "report")
+    table = next(t for t in report.tables if t.name == "arch_weights")
+    assert sorted(table.frame["run"]) == ["nb201-cifar10__darts__quick__seed0", "nb201-cifar10__gdas__quick__seed0"]
+    assert set(table.frame["epochs"]) == {2}
+    assert all(text.endswith(" of 6") for text in table.frame["edges led by skip"])
+    names = {png.name for png in report.figures["arch_weights"]}
+    assert names == {"alpha_skip_nb201-cifar10.png", "alpha_nb201-cifar10__darts__quick__seed0.png",
+                     "alpha_nb201-cifar10__gdas__quick__seed0.png"}  # fmt: skip
+    assert all((tmp_path / "report" / "plots" / name).stat().st_size > 10_000 for name in names)
+    assert "alpha_nb201-cifar10__darts__quick__seed0.png" in (tmp_path / "report" / "index.html").read_text()
