@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from benchmarks.errors import NashError
 from benchmarks.nb201.oracle import default_oracle
-from harness.config import RunConfig, apply_overrides, resolve_config
-from harness.evaluate import EvalResult, evaluate_genotype
-from harness.runner import RunResult, run_search
+from harness.config.run_config import RunConfig, apply_overrides, resolve_config
+from harness.evaluate.train import EvalResult, evaluate_genotype
+from harness.run.runner import RunResult, run_search
 from reports.runs import load_run_facts, load_runs
 
 __all__ = [

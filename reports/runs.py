@@ -40,7 +40,7 @@ from reports.settings import SETTING, with_settings
 RUN_FILE = "run.json"
 EPOCHS_FILE = "epochs.parquet"
 RANKING_FILE = "ranking.parquet"
-LOCK_FILE = ".nash-run.lock"  # held by the process writing the run (harness.run_lock)
+LOCK_FILE = ".nash-run.lock"  # held by the process writing the run (harness.system.run_lock)
 KEY = "run_path"
 IDENTITY = ("benchmark", "searcher", "profile", "seed", "variant", SETTING)
 EVAL_FIELDS = ("test_error", "params", "flops", "seconds", "peak_mem_mb", "run_id")
@@ -132,7 +132,7 @@ def _merged_schema(table: pa.Table, schema: pa.Schema | None, check_columns: boo
 
 
 def _writer_gone(run_dir: Path) -> bool:
-    """Nobody holds the run's lock file (the store format of harness.run_lock: flock on LOCK_FILE)."""
+    """Nobody holds the run's lock file (the store format of harness.system.run_lock: flock on LOCK_FILE)."""
     try:
         with open(run_dir / LOCK_FILE, "rb") as handle:
             fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)  # dropped at close: a probe, not a hold

@@ -22,12 +22,12 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.batches.loader import PairedBatches  # noqa: E402
 from benchmarks.datasets.catalog import DATASETS, load_train_test  # noqa: E402
 from benchmarks.datasets.cifar10 import embedded_cifar10, load_cifar10  # noqa: E402
 from benchmarks.datasets.fashion_mnist import SYSTEM_FOLDER  # noqa: E402
-from benchmarks.datasets.loader import PairedBatches  # noqa: E402
 from benchmarks.nb201.space import Nb201Space  # noqa: E402
-from harness.config import resolve_config  # noqa: E402
+from harness.config.run_config import resolve_config  # noqa: E402
 from searchers.registry import get_searcher  # noqa: E402
 from tests.benchmarks.dataset_files import write_cifar100, write_imagenet16, write_svhn  # noqa: E402
 from tests.shared_data import SHARED_DATA  # noqa: E402

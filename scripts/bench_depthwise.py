@@ -1,4 +1,4 @@
-"""Depthwise convolution forward + backward on CPU: torch's own against `benchmarks.depthwise_conv`.
+"""Depthwise convolution forward + backward on CPU: torch's own against `benchmarks.kernels.depthwise_conv`.
 
 Usage: python scripts/bench_depthwise.py [--repeats 10] [--threads 1] [--batch 64]
 
@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from benchmarks.depthwise_conv import depthwise_conv  # noqa: E402
+from benchmarks.kernels.depthwise_conv import depthwise_conv  # noqa: E402
 
 SHAPES = ((16, 32), (32, 16), (64, 8))  # (channels, output size)
 GEOMETRIES = [(k, d, s) for k in (3, 5) for d in (1, 2) for s in (1, 2)]

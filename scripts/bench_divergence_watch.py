@@ -1,4 +1,4 @@
-"""Cost of the divergence watch (harness/divergence.py) beside the search step it follows, in one run.
+"""Cost of the divergence watch (harness/run/divergence.py) beside the search step it follows, in one run.
 
     python scripts/bench_divergence_watch.py --searcher darts --steps 20 --threads 1
 
@@ -15,10 +15,10 @@ import time
 
 import torch
 
-from benchmarks.spaces import get_space
-from harness.config import apply_overrides, resolve_config
-from harness.data import load_search_batches
-from harness.divergence import DivergenceWatch
+from benchmarks.registry.spaces import get_space
+from harness.config.run_config import apply_overrides, resolve_config
+from harness.run.data import load_search_batches
+from harness.run.divergence import DivergenceWatch
 from searchers.registry import get_searcher
 
 
@@ -70,7 +70,7 @@ def main() -> None:
 
 
 def get_benchmark_space(name: str) -> str:
-    from benchmarks.registry import get_benchmark
+    from benchmarks.registry.catalog import get_benchmark
 
     return get_benchmark(name).space
 

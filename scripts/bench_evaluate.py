@@ -37,8 +37,8 @@ from torch import nn  # noqa: E402
 from benchmarks.darts.complexity import count_params  # noqa: E402
 from benchmarks.darts.eval_network import build_eval_network  # noqa: E402
 from benchmarks.darts.genotype import parse_genotype  # noqa: E402
-from benchmarks.registry import get_benchmark, get_profile  # noqa: E402
-from harness.eval_protocol import EvalProtocol  # noqa: E402
+from benchmarks.registry.catalog import get_benchmark, get_profile  # noqa: E402
+from harness.evaluate.protocol import EvalProtocol  # noqa: E402
 from scripts.bench_support import measure_in_subprocess, peak_memory_mb, start_peak_memory  # noqa: E402
 
 BENCHMARK = "s0-cifar10"

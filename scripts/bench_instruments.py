@@ -28,13 +28,13 @@ sys.path.insert(0, str(REPO))  # run from a checkout without installing
 import torch  # noqa: E402
 
 from benchmarks.nb201.oracle import default_oracle  # noqa: E402
-from benchmarks.registry import get_benchmark  # noqa: E402
-from benchmarks.spaces import get_space  # noqa: E402
-from harness.config import AnalysisConfig, resolve_config  # noqa: E402
-from harness.data import load_search_batches  # noqa: E402
-from harness.environment import resolve_device  # noqa: E402
-from harness.hessian import dominant_eigenvalue  # noqa: E402
-from harness.instruments import EIGEN_START_SEED, SearchInstruments, untouched  # noqa: E402
+from benchmarks.registry.catalog import get_benchmark  # noqa: E402
+from benchmarks.registry.spaces import get_space  # noqa: E402
+from harness.config.run_config import AnalysisConfig, resolve_config  # noqa: E402
+from harness.instruments.hessian import dominant_eigenvalue  # noqa: E402
+from harness.instruments.search_instruments import EIGEN_START_SEED, SearchInstruments, untouched  # noqa: E402
+from harness.run.data import load_search_batches  # noqa: E402
+from harness.system.environment import resolve_device  # noqa: E402
 from searchers.registry import SEARCHERS, get_searcher  # noqa: E402
 
 

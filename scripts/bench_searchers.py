@@ -5,7 +5,7 @@ Usage: python scripts/bench_searchers.py [--benchmark nb201-cifar10|s0-cifar10|.
            [--warmup 2] [--steps 10] [--device auto|cpu|cuda] [--profile paper|quick]
            [--searchers darts,gdas,...] [--threads N] [--precision fp32|bf16] [--channels-last] [--json]
 
-A thin wrapper kept so older commands still work: the measurement is `harness.profiling`, also
+A thin wrapper kept so older commands still work: the measurement is `harness.instruments.profiling`, also
 run by `nash profile` (see its docstring for what a step, the median and the peak memory are).
 """
 
@@ -22,10 +22,10 @@ sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 import torch  # noqa: E402
 
-from benchmarks.registry import get_benchmark, get_profile  # noqa: E402, F401 - part of the script's API
-from benchmarks.spaces import get_space  # noqa: E402, F401
-from harness import profiling  # noqa: E402
-from harness.profiling import ProfileSpec, add_ratios, format_report, format_table, supernet_size  # noqa: E402, F401
+from benchmarks.registry.catalog import get_benchmark, get_profile  # noqa: E402, F401 - part of the script's API
+from benchmarks.registry.spaces import get_space  # noqa: E402, F401
+from harness.instruments import profiling  # noqa: E402
+from harness.instruments.profiling import ProfileSpec, add_ratios, format_report, format_table, supernet_size  # noqa: E402, F401
 from searchers.registry import SEARCHERS  # noqa: E402
 
 

@@ -44,10 +44,10 @@ sys.path.insert(0, str(REPO))  # run from a checkout without installing
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from benchmarks.compiled import compile_seconds  # noqa: E402
-from benchmarks.registry import get_benchmark, get_profile  # noqa: E402
-from benchmarks.spaces import get_space  # noqa: E402
-from harness.profiling import ProfileSpec, device_facts, supernet_size  # noqa: E402
+from benchmarks.kernels.compiled import compile_seconds  # noqa: E402
+from benchmarks.registry.catalog import get_benchmark, get_profile  # noqa: E402
+from benchmarks.registry.spaces import get_space  # noqa: E402
+from harness.instruments.profiling import ProfileSpec, device_facts, supernet_size  # noqa: E402
 from searchers.base import TrainConfig  # noqa: E402
 from searchers.precision import ForwardMode  # noqa: E402
 from searchers.registry import get_searcher  # noqa: E402

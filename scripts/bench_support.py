@@ -1,6 +1,6 @@
 """Measurement plumbing shared by the benchmark scripts: one process per case.
 
-Peak memory of the timed steps comes from `harness.profiling` (the same figures `nash profile`
+Peak memory of the timed steps comes from `harness.instruments.profiling` (the same figures `nash profile`
 reports): CUDA's allocator peak, or on CPU the peak RSS increase over the post-setup RSS.
 """
 
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.profiling import peak_memory_mb, start_peak_memory
+from harness.instruments.profiling import peak_memory_mb, start_peak_memory
 
 __all__ = ["measure_in_subprocess", "peak_memory_mb", "start_peak_memory"]
 

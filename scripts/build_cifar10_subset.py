@@ -23,8 +23,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("NASH_SHARED_DATA", REPO.parent / "shared" / "data"))
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
+from benchmarks.batches.images import CIFAR10_CLASSES  # noqa: E402
 from benchmarks.datasets.cifar10 import EMBEDDED_SUBSET, JPEG_TARBALLS, read_jpeg_splits  # noqa: E402
-from benchmarks.datasets.images import CIFAR10_CLASSES  # noqa: E402
 from benchmarks.errors import NashError  # noqa: E402
 
 DEFAULT_SOURCE = SHARED_DATA / "cifar10-jpeg"

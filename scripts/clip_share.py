@@ -15,11 +15,11 @@ import argparse
 
 import torch
 
-from benchmarks.registry import get_benchmark
-from benchmarks.spaces import get_space
-from harness.config import apply_overrides, resolve_config
-from harness.data import load_search_batches
-from harness.environment import seed_everything
+from benchmarks.registry.catalog import get_benchmark
+from benchmarks.registry.spaces import get_space
+from harness.config.run_config import apply_overrides, resolve_config
+from harness.run.data import load_search_batches
+from harness.system.environment import seed_everything
 from searchers.registry import get_searcher
 
 

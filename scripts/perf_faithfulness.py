@@ -37,9 +37,9 @@ sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 import torch  # noqa: E402
 
-from benchmarks.registry import get_benchmark  # noqa: E402
-from harness.config import PerfConfig, resolve_config  # noqa: E402
-from harness.runner import run_search  # noqa: E402
+from benchmarks.registry.catalog import get_benchmark  # noqa: E402
+from harness.config.run_config import PerfConfig, resolve_config  # noqa: E402
+from harness.run.runner import run_search  # noqa: E402
 
 # name -> (perf switches, threads: None = --threads)
 VARIANTS = {
@@ -74,8 +74,8 @@ def run_variant(args, name: str, out: Path) -> list[dict]:
 
 def gradient_errors(args, names: list[str]) -> dict[str, dict[str, float]]:
     """Per variant, relative error of α's and θ's gradients of one step against float64 (per-edge path)."""
-    from benchmarks.registry import get_profile
-    from benchmarks.spaces import get_space
+    from benchmarks.registry.catalog import get_profile
+    from benchmarks.registry.spaces import get_space
     from searchers.base import TrainConfig
     from searchers.mixing import SoftmaxMixer
     from searchers.precision import ForwardMode

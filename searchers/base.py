@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from benchmarks.errors import NashError
-from benchmarks.spaces import SPACE_NAMES
+from benchmarks.registry.spaces import SPACE_NAMES
 from searchers.arch_weights import ArchWeights, edge_op_weights
 from searchers.derivation import has_cells, strongest_edges_genotype
 from searchers.mixing import FixedArchMixer, SoftmaxMixer
@@ -173,7 +173,7 @@ class Searcher(ABC):
     def arch_loss(self, batch: Batch) -> Tensor:
         """A deterministic loss of the architecture parameters on `batch`, with a graph to them.
 
-        What the Hessian-eigenvalue indicator differentiates twice (`harness.instruments`).
+        What the Hessian-eigenvalue indicator differentiates twice (`harness.instruments.search_instruments`).
         """
         raise NashError(f"searcher {self.name} defines no deterministic architecture loss; the eigenvalue needs one")
 

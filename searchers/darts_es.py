@@ -8,7 +8,7 @@ names, an earlier one: the runner drops the rows after it, so the run's last row
 `run.json` `searcher_facts.early_stop` says where the rule fired (null: it never did, and the
 result is the last epoch's cell, as in the reference).
 
-The eigenvalue is nash's instrument (`harness.instruments`): power iteration on the mean arch loss
+The eigenvalue is nash's instrument (`harness.instruments.search_instruments`): power iteration on the mean arch loss
 of 2 fixed val batches (`analysis.eigenvalue_batches`), and the rule reads the largest algebraic
 eigenvalue (`hessian_max_eigenvalue`), as the reference's `max(eigvals(H))`. The reference builds
 the whole Hessian on the last search batch of the epoch (plus the arch weight decay, 1e-3·I); the

@@ -1,6 +1,6 @@
 """Edge mixers: how an edge combines its candidate ops, handed to the shared supernet.
 
-A mixer is two things at once (`benchmarks.mix_plan` has the protocol):
+A mixer is two things at once (`benchmarks.kernels.mix_plan` has the protocol):
 - callable per edge, `mixer(edge, ops, x) -> Tensor | None`: the per-edge reference path, and what
   wrappers of other mixers call (`inner(edge, ops, x)`);
 - `plan() -> MixPlan | None`: the same mixing as data (op weights, a host-side op per edge for single
@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from benchmarks.darts.ops import Zero as DartsZero
-from benchmarks.mix_plan import MixPlan, plan_of
+from benchmarks.kernels.mix_plan import MixPlan, plan_of
 from benchmarks.nb201.ops import Zero
 
 _ZEROS = (Zero, DartsZero)

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from benchmarks.fused_edges import channel_shuffle  # one copy, shared with the supernets' fused path
+from benchmarks.kernels.fused_edges import channel_shuffle  # one copy, shared with the supernets' fused path
 
 __all__ = ["channel_shuffle", "edge_normalization", "partial_channel_edge", "rank_incoming_edges"]
 

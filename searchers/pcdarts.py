@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from benchmarks.errors import NashError
-from benchmarks.mix_plan import MixPlan, plan_of
+from benchmarks.kernels.mix_plan import MixPlan, plan_of
 from benchmarks.nb201.arch import EDGES, NUM_NODES
 from searchers.arch_weights import ArchWeights, node_option_weights
 from searchers.base import Batch, BilevelSearcher, StepStats, TrainConfig, batch_sums

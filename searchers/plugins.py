@@ -62,7 +62,7 @@ def load_plugins(
 
 def contract_problem(name: str, obj: object, builtins: Mapping[str, type]) -> str | None:
     """What keeps `obj` from being the searcher `name`, as the rest of a sentence; None if nothing."""
-    from benchmarks.spaces import SPACE_NAMES
+    from benchmarks.registry.spaces import SPACE_NAMES
     from searchers.base import Searcher
 
     if name in builtins:

@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from benchmarks.mix_plan import MixPlan
+from benchmarks.kernels.mix_plan import MixPlan
 from searchers.mixing import SingleOpMixer, gumbel_softmax_hard, sample_gumbel
 
 TOP2 = "top2"

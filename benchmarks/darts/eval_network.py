@@ -14,9 +14,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from benchmarks.channel_concat import channel_concat
 from benchmarks.darts.genotype import CellGenes, Genotype
 from benchmarks.darts.ops import FactorizedReduce, ReluConvBn, Zero, make_op
+from benchmarks.kernels.channel_concat import channel_concat
 
 
 def drop_path(x: Tensor, drop_prob: float) -> Tensor:

@@ -12,8 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from benchmarks.box_pool import BoxAverage
-from benchmarks.channel_concat import channel_concat
+from benchmarks.kernels.box_pool import BoxAverage
+from benchmarks.kernels.channel_concat import channel_concat
 
 DARTS_OPS: tuple[str, ...] = (
     "none",

@@ -12,8 +12,8 @@ cell reduced), computes 4 intermediate nodes and concatenates them; global pool 
 Like the NB201 supernet it owns no architecture parameters: every forward takes an `EdgeMixer`,
 called as `mixer(arch_edge, ops, x)` with arch_edge = cell edge (0–13) + 14 in reduction cells.
 A mixer may return None for an edge it drops (ROME's topology); the node skips it. A mixer with a
-`plan()` (`benchmarks.mix_plan`) is computed source by source, all edges leaving a state together
-(`benchmarks.fused_edges`), unless `fused_edges` is False.
+`plan()` (`benchmarks.kernels.mix_plan`) is computed source by source, all edges leaving a state together
+(`benchmarks.kernels.fused_edges`), unless `fused_edges` is False.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from benchmarks.channel_concat import channel_concat
 from benchmarks.darts.cell_edges import NODE_IN_EDGES, NUM_CELL_EDGES, NUM_NODES
 from benchmarks.darts.ops import FactorizedReduce, Noise, ReluConvBn, make_op
 from benchmarks.errors import NashError
-from benchmarks.fused_edges import NodeSums, OutEdge, PreparedPlan, fused_source
-from benchmarks.mix_plan import plan_of
+from benchmarks.kernels.channel_concat import channel_concat
+from benchmarks.kernels.fused_edges import NodeSums, OutEdge, PreparedPlan, fused_source
+from benchmarks.kernels.mix_plan import plan_of
 
 CellOps = Sequence[Sequence[str]]  # candidate op names per cell edge (14 entries)
 STEMS = ("cifar", "imagenet")
@@ -203,7 +203,7 @@ class DartsSearchNetwork(nn.Module):
         self.classifier = nn.Linear(c_prev, num_classes)
 
     fused_edges = True  # False: every mixer is called edge by edge (the reference path)
-    compile_steps = False  # True: fused cells (or their op blocks) run compiled (`benchmarks.compiled`)
+    compile_steps = False  # True: fused cells (or their op blocks) run compiled (`benchmarks.kernels.compiled`)
 
     def forward(self, x: Tensor, mixer) -> Tensor:
         plan = plan_of(mixer) if self.fused_edges else None

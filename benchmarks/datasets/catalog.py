@@ -12,8 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.batches.images import ImageSet
 from benchmarks.datasets import cifar100, fashion_mnist, imagenet, imagenet16, svhn
-from benchmarks.datasets.images import ImageSet
 from benchmarks.errors import NashError
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.datasets.images import ImageSet
+from benchmarks.batches.images import ImageSet
 from benchmarks.datasets.jpeg_tarball import BATCHES_DIR, read_jpeg_splits, read_jpeg_tarball
 from benchmarks.datasets.safe_pickle import int_labels, load_dict_pickle, uint8_rows
 from benchmarks.errors import NashError

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.datasets.images import ImageSet
+from benchmarks.batches.images import ImageSet
 from benchmarks.errors import NashError, error_reason
 
 FOLDER = "fashion-mnist"

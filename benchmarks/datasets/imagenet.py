@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from benchmarks.datasets.images import ImageSet
+from benchmarks.batches.images import ImageSet
 from benchmarks.datasets.jpeg_tarball import CACHE_DIR_ENV
 from benchmarks.errors import NashError, error_reason
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.datasets.images import ImageSet
+from benchmarks.batches.images import ImageSet
+from benchmarks.batches.split import read_split_file, xvalid_xtest_halves
 from benchmarks.datasets.safe_pickle import int_labels, load_dict_pickle, uint8_rows
-from benchmarks.datasets.split import read_split_file, xvalid_xtest_halves
 from benchmarks.errors import NashError
 
 FOLDER = "ImageNet16"

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from benchmarks.batches.augment import normalize
 from benchmarks.datasets import imagenet_transforms
-from benchmarks.datasets.augment import normalize
 from benchmarks.datasets.imagenet import list_class_folders, val_entries
 from benchmarks.errors import NashError
 

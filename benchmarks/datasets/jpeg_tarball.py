@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from benchmarks.datasets.images import CIFAR10_CLASSES, ImageSet
+from benchmarks.batches.images import CIFAR10_CLASSES, ImageSet
 from benchmarks.errors import NashError, error_reason  # noqa: F401  (re-exported)
 
 CACHE_DIR_ENV = "NASH_CACHE_DIR"

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import scipy.io
 
-from benchmarks.datasets.images import ImageSet
+from benchmarks.batches.images import ImageSet
 from benchmarks.errors import NashError, error_reason
 
 FOLDER = "svhn"

@@ -8,8 +8,8 @@ average pool → Linear. The final BN+ReLU is part of the benchmark (dropping it
 The supernet does not own architecture parameters: every forward takes an `EdgeMixer`
 from the searcher, which decides how an edge combines (or samples) its candidate ops.
 All cells share the same architecture, so the mixer only needs the edge index. A mixer with a
-`plan()` (`benchmarks.mix_plan`) is computed node by node, all edges leaving a node together
-(`benchmarks.fused_edges`), unless `fused_edges` is False; any other mixer is called per edge.
+`plan()` (`benchmarks.kernels.mix_plan`) is computed node by node, all edges leaving a node together
+(`benchmarks.kernels.fused_edges`), unless `fused_edges` is False; any other mixer is called per edge.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Protocol
 
 from torch import Tensor, nn
 
-from benchmarks.fused_edges import NodeSums, OutEdge, PreparedPlan, fused_source, live_nodes
-from benchmarks.mix_plan import plan_of
+from benchmarks.kernels.fused_edges import NodeSums, OutEdge, PreparedPlan, fused_source, live_nodes
+from benchmarks.kernels.mix_plan import plan_of
 from benchmarks.nb201.arch import EDGES, NUM_NODES, OPS, Nb201Arch
 from benchmarks.nb201.ops import ResidualReduction, make_op
 
@@ -138,7 +138,7 @@ class Nb201SuperNet(_Skeleton):
         super().__init__(channels, cells_per_stage, num_classes, lambda c: SearchCell(c, affine, op_channels_divisor))
 
     fused_edges = True  # False: every mixer is called edge by edge (the reference path)
-    compile_steps = False  # True: fused cells (or their op blocks) run compiled (`benchmarks.compiled`)
+    compile_steps = False  # True: fused cells (or their op blocks) run compiled (`benchmarks.kernels.compiled`)
 
     def forward(self, x: Tensor, mixer: EdgeMixer) -> Tensor:
         plan = plan_of(mixer) if self.fused_edges else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from benchmarks.box_pool import BoxAverage
+from benchmarks.kernels.box_pool import BoxAverage
 from benchmarks.nb201.arch import OPS
 
 

@@ -29,9 +29,9 @@ import io
 import json
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -48,11 +48,25 @@ from benchmarks.nb201.table_format import (
 )
 from benchmarks.nb201.table_space import table_space
 
-if TYPE_CHECKING:
-    from benchmarks.nb201.oracle import Nb201Oracle
+
+class StoredTable(Protocol):
+    """What this file format reads into and writes from (`benchmarks.nb201.oracle.Nb201Oracle`)."""
+
+    meta: dict
+    space: str
+    op_indices: np.ndarray
+
+    def column(self, **key) -> np.ndarray: ...
+
+    def available(self) -> list[tuple]: ...
+
+    def _attach_reader(self, names: dict, read_column: Callable[[Key], np.ndarray]) -> None: ...
 
 
-def load_table(cls: type[Nb201Oracle], path: Path) -> Nb201Oracle:
+Table = TypeVar("Table", bound=StoredTable)
+
+
+def load_table(cls: Callable[..., Table], path: Path) -> Table:
     """A lazily read table: rows and meta now, each column on first use."""
     if not path.is_file():
         raise NashError(f"NAS-Bench-201 table {path} not found; {fix_hint(path)}")
@@ -84,7 +98,7 @@ def load_table(cls: type[Nb201Oracle], path: Path) -> Nb201Oracle:
     return oracle
 
 
-def save_table(oracle: Nb201Oracle, path: Path) -> Path:
+def save_table(oracle: StoredTable, path: Path) -> Path:
     """Write `oracle` in the format above through a temporary name, so no reader sees half a table."""
     meta = {**oracle.meta, "format_version": FORMAT_VERSION, "space": oracle.space}
     columns = {

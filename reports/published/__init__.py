@@ -76,7 +76,7 @@ def published_stat(mean_text: str, std_text: str) -> Stat:
 def profile_epochs(benchmark: str, profile: str, searcher: str) -> int | None:
     """The search epochs of a nash profile for a searcher (None when the benchmark or profile is unknown)."""
     from benchmarks.errors import NashError
-    from benchmarks.registry import get_benchmark, get_profile
+    from benchmarks.registry.catalog import get_benchmark, get_profile
 
     try:
         return get_profile(get_benchmark(benchmark), profile).epochs_for(searcher)

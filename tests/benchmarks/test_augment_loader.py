@@ -7,9 +7,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from benchmarks.datasets.augment import CIFAR10_MEAN, CIFAR10_STD, normalize, random_crop_flip, to_tensor
-from benchmarks.datasets.images import CIFAR10_CLASSES, ImageSet
-from benchmarks.datasets.loader import PairedBatches
+from benchmarks.batches.augment import CIFAR10_MEAN, CIFAR10_STD, normalize, random_crop_flip, to_tensor
+from benchmarks.batches.images import CIFAR10_CLASSES, ImageSet
+from benchmarks.batches.loader import PairedBatches
 from benchmarks.errors import NashError
 
 

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from benchmarks.batches.images import CIFAR10_CLASSES, ImageSet
+from benchmarks.batches.split import nb201_search_split, subsample
 from benchmarks.datasets import jpeg_tarball
 from benchmarks.datasets.cifar10 import (
     embedded_cifar10,
@@ -19,8 +21,6 @@ from benchmarks.datasets.cifar10 import (
     read_cifar10_batches,
     read_jpeg_tarball,
 )
-from benchmarks.datasets.images import CIFAR10_CLASSES, ImageSet
-from benchmarks.datasets.split import nb201_search_split, subsample
 from benchmarks.errors import NashError
 from tests.benchmarks.dataset_files import py2_pickle
 from tests.shared_data import SHARED_DATA

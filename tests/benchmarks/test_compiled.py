@@ -12,7 +12,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from benchmarks.compiled import compile_modules, compile_seconds, setup_compile_cache
+from benchmarks.kernels.compiled import compile_modules, compile_seconds, setup_compile_cache
 from benchmarks.nb201.space import Nb201Space
 from searchers.base import TrainConfig
 from searchers.mixing import SoftmaxMixer
@@ -40,7 +40,7 @@ def test_the_cache_goes_where_nash_compile_cache_says(tmp_path, monkeypatch):
 
 def test_a_compiled_op_block_gives_the_eager_output_statistics_and_gradients():
     """The single-path block: ReLU-Conv-BN of two edges stacked, compiled once, run twice."""
-    from benchmarks.fused_edges import relu_conv_bn_group
+    from benchmarks.kernels.fused_edges import relu_conv_bn_group
     from benchmarks.nb201.ops import ReluConvBn
 
     torch.manual_seed(0)
@@ -53,7 +53,7 @@ def test_a_compiled_op_block_gives_the_eager_output_statistics_and_gradients():
         grads = torch.autograd.grad(sum(o.square().sum() for o in outs), [x, *(m[1].weight for m in mine)])
         return outs, grads, [b for m in mine for b in m.buffers()]
 
-    from benchmarks.compiled import compiled
+    from benchmarks.kernels.compiled import compiled
 
     before = compile_seconds()
     eager, fast = run(relu_conv_bn_group), run(compiled(relu_conv_bn_group))
@@ -73,7 +73,7 @@ def test_a_compiled_fused_cell_gives_the_eager_output_and_gradients():
     def run(compile_steps: bool):
         mine = copy.deepcopy(cell)
         a = alpha.clone().requires_grad_(True)
-        from benchmarks.fused_edges import PreparedPlan
+        from benchmarks.kernels.fused_edges import PreparedPlan
 
         plan = PreparedPlan(SoftmaxMixer(F.softmax(a, -1)).plan(), compile=compile_steps)
         out = mine(x, None, plan)
@@ -122,7 +122,7 @@ def test_compiled_search_steps_follow_the_eager_ones(name):
 def test_compiled_evaluation_blocks_give_the_eager_training_step():
     from benchmarks.darts.eval_network import build_eval_network
     from benchmarks.darts.genotype import parse_genotype
-    from harness.evaluate import compiled_blocks
+    from harness.evaluate.train import compiled_blocks
 
     genotype = parse_genotype(
         "Genotype(normal=[('sep_conv_3x3', 0), ('skip_connect', 1), ('max_pool_3x3', 0), ('dil_conv_3x3', 2), "
@@ -147,9 +147,9 @@ def test_compiled_evaluation_blocks_give_the_eager_training_step():
 @pytest.mark.slow
 def test_the_eigenvalue_of_a_compiled_supernet_is_taken_on_the_eager_path():
     """Compiled graphs donate their buffers to a single backward; the Hessian-vector products differentiate
-    twice, so the instrument runs the supernet eager (`harness.instruments.eager`) and gets the eager value."""
-    from harness.hessian import dominant_eigenvalue
-    from harness.instruments import eager
+    twice, so the instrument runs the supernet eager (`search_instruments.eager`) and gets the eager value."""
+    from harness.instruments.hessian import dominant_eigenvalue
+    from harness.instruments.search_instruments import eager
 
     generator = torch.Generator().manual_seed(1)
     batch = (torch.randn(4, 3, 8, 8, generator=generator), torch.randint(0, 10, (4,), generator=generator))

@@ -10,7 +10,7 @@ from benchmarks.darts.search_network import DartsSearchCell, reduction_layers
 from benchmarks.darts.spaces import DARTS_SPACE_NAMES, DartsSpace
 from benchmarks.errors import NashError
 from benchmarks.nb201.space import Nb201Space
-from benchmarks.spaces import get_space
+from benchmarks.registry.spaces import get_space
 
 S0_OPS = (
     "max_pool_3x3",

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from benchmarks.depthwise_conv import depthwise_conv, is_depthwise
+from benchmarks.kernels.depthwise_conv import depthwise_conv, is_depthwise
 
 GEOMETRIES = [(k, d, s) for k in (3, 5) for d in (1, 2) for s in (1, 2)]
 FORMATS = {"nchw": torch.contiguous_format, "channels-last": torch.channels_last}

@@ -124,7 +124,7 @@ def test_noise_genes_ignore_their_input_and_none_genes_add_nothing():
 
 
 def test_cutout_zeroes_one_clipped_square_per_image():
-    from benchmarks.datasets.augment import cutout
+    from benchmarks.batches.augment import cutout
 
     x = torch.ones(64, 3, 32, 32)
     out = cutout(x, 16, torch.Generator().manual_seed(0))

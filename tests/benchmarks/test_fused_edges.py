@@ -8,10 +8,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from benchmarks.box_pool import box_average
-from benchmarks.fused_edges import stacked_batch_norm
+from benchmarks.kernels.box_pool import box_average
+from benchmarks.kernels.fused_edges import stacked_batch_norm
 from benchmarks.nb201.space import Nb201Space
-from benchmarks.spaces import get_space
+from benchmarks.registry.spaces import get_space
 from searchers.base import TrainConfig
 from searchers.gdas import Gdas, GdasOptions
 from searchers.mixing import (
@@ -117,7 +117,7 @@ def test_darts_family_fused_equals_per_edge_for_every_mixer(space_name, partial)
 
 def test_darts_family_fused_in_channels_last_equals_per_edge():
     """Channels-last fused (dense gradients out of the cell's concat; the depthwise backward of
-    `benchmarks.depthwise_conv` on dilated, 5x5 and stride-2 maps) against the per-edge default layout, in
+    `benchmarks.kernels.depthwise_conv` on dilated, 5x5 and stride-2 maps) against the per-edge default layout, in
     float64: the layouts sum in different orders, which float32 shows at the tolerance's edge."""
     space = get_space("s0")
     torch.manual_seed(0)

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from benchmarks.batches.loader import PairedBatches
 from benchmarks.datasets import imagenet
 from benchmarks.datasets.imagenet import imagenet_search_sets, imagenet_val
-from benchmarks.datasets.loader import PairedBatches
 from benchmarks.errors import NashError
 from tests.benchmarks.dataset_files import write_imagenet_folders
 

@@ -10,10 +10,10 @@ import torch
 
 from benchmarks.errors import NashError
 from benchmarks.nb201.space import Nb201Space
-from benchmarks.registry import BENCHMARKS
-from harness.cli import main
-from harness.config import apply_overrides, check_published_setting, resolve_config
-from harness.data import load_search_sets
+from benchmarks.registry.catalog import BENCHMARKS
+from harness.cli.main import main
+from harness.config.run_config import apply_overrides, check_published_setting, resolve_config
+from harness.run.data import load_search_sets
 from searchers.base import TrainConfig
 from searchers.gdas import Gdas, GdasOptions
 from tests.benchmarks.dataset_files import write_imagenet_folders

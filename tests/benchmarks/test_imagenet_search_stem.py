@@ -7,7 +7,7 @@ import torch
 
 from benchmarks.darts.spaces import DartsSpace
 from benchmarks.errors import NashError
-from harness.config import apply_overrides, resolve_config
+from harness.config.run_config import apply_overrides, resolve_config
 from searchers.base import TrainConfig
 from searchers.registry import get_searcher
 

@@ -8,9 +8,9 @@ import pickle
 import numpy as np
 import pytest
 
+from benchmarks.batches.split import xvalid_xtest_halves
 from benchmarks.datasets.cifar100 import cifar100_test_halves, read_cifar100
 from benchmarks.datasets.imagenet16 import imagenet16_test_halves, read_imagenet16_120
-from benchmarks.datasets.split import xvalid_xtest_halves
 from benchmarks.errors import NashError
 from tests.benchmarks.dataset_files import py2_pickle, write_cifar100, write_imagenet16, write_split_file
 

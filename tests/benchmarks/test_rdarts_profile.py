@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from benchmarks.datasets.images import ImageSet
-from benchmarks.datasets.loader import PairedBatches
+from benchmarks.batches.images import ImageSet
+from benchmarks.batches.loader import PairedBatches
 from benchmarks.errors import NashError
-from benchmarks.registry import get_benchmark
-from harness.config import apply_overrides, resolve_config
-from harness.data import load_search_batches
+from benchmarks.registry.catalog import get_benchmark
+from harness.config.run_config import apply_overrides, resolve_config
+from harness.run.data import load_search_batches
 
 
 def test_rdarts_follows_robustdarts_search_args_for_second_order_darts():

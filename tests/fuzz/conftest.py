@@ -17,22 +17,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import harness.data
-import harness.eval_data
-from harness.cli import main
+import harness.evaluate.data
+import harness.run.data
+from harness.cli.main import main
 from tests.benchmarks.dataset_files import py2_pickle
 
 RUN_ID = "nb201-cifar10__darts__quick__seed0"
 TINY = ["--device", "cpu", "--set", "data.train_per_class=8", "--set", "network.channels=4", "--no-progress"]
 SEARCH = ["search", "--benchmark", "nb201-cifar10", "--searcher", "darts", *TINY]
-_cached_load_cifar10 = functools.cache(harness.data.load_cifar10)
+_cached_load_cifar10 = functools.cache(harness.run.data.load_cifar10)
 
 
 @pytest.fixture(autouse=True)
 def fuzz_environment(monkeypatch):
     """The embedded subset decoded once (seconds of JPEG decoding each time, not what is tested); no data roots."""
-    monkeypatch.setattr(harness.data, "load_cifar10", _cached_load_cifar10)
-    monkeypatch.setattr(harness.eval_data, "load_cifar10", _cached_load_cifar10)
+    monkeypatch.setattr(harness.run.data, "load_cifar10", _cached_load_cifar10)
+    monkeypatch.setattr(harness.evaluate.data, "load_cifar10", _cached_load_cifar10)
     for name in ("NASH_DATA_ROOT", "NASH_DATA_DIR", "NASH_ORACLE"):
         monkeypatch.delenv(name, raising=False)
 
@@ -88,8 +88,8 @@ def assert_no_result_left(folder: Path, allowed_done: tuple[Path, ...] = ()) -> 
 @pytest.fixture(scope="session")
 def stopped_run(tmp_path_factory) -> Path:
     """A tiny darts search stopped after epoch 1 of 2: run.json `interrupted`, epochs.parquet, checkpoint.pt."""
-    import harness.runner as runner
-    from harness.config import apply_overrides, resolve_config
+    import harness.run.runner as runner
+    from harness.config.run_config import apply_overrides, resolve_config
 
     out = tmp_path_factory.mktemp("stopped")
     config = resolve_config("nb201-cifar10", "darts", "quick", 0, epochs=2, device="cpu")

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from benchmarks.darts.genotype import parse_genotype
-from harness.eval_protocol import eval_run_id
+from harness.evaluate.protocol import eval_run_id
 from tests.fuzz.conftest import RUN_ID, SEARCH, TINY, assert_no_result_left, status_of
 
 S2 = (
@@ -160,10 +160,10 @@ def test_a_preset_file_that_is_not_utf8_or_of_the_wrong_shape_is_one_line(nash, 
 
 def test_every_searchers_checkpoint_is_tensors_and_plain_types(tmp_path):
     """What the loader allows is all a checkpoint of any registered searcher holds: nothing needs an import."""
-    from benchmarks.spaces import get_space
-    from harness.config import apply_overrides, resolve_config
-    from harness.data import load_search_batches
-    from harness.search_checkpoint import save_search_checkpoint
+    from benchmarks.registry.spaces import get_space
+    from harness.config.run_config import apply_overrides, resolve_config
+    from harness.run.checkpoint import save_search_checkpoint
+    from harness.run.data import load_search_batches
     from searchers.registry import SEARCHERS, get_searcher
 
     for name in SEARCHERS:
@@ -185,8 +185,8 @@ def test_every_searchers_checkpoint_is_tensors_and_plain_types(tmp_path):
 def test_a_damaged_ranking_file_on_resume_is_one_line(tmp_path):
     from benchmarks.errors import NashError
     from benchmarks.nb201.oracle import default_oracle
-    from benchmarks.registry import get_benchmark
-    from harness.supernet_ranking import SupernetRanking
+    from benchmarks.registry.catalog import get_benchmark
+    from harness.instruments.supernet_ranking import SupernetRanking
 
     path = tmp_path / "ranking.parquet"
     path.write_bytes(b"PAR1 not really")
@@ -214,7 +214,7 @@ def test_status_of_a_results_folder_shows_an_odd_run_json_as_damaged(nash, done_
 def test_a_kept_searcher_state_never_runs_code_and_a_damaged_one_is_one_line(tmp_path):
     """DARTS-ADA's roll-back reads `epoch_states/epoch_NNNN.pt` as checkpoints are read."""
     from benchmarks.errors import NashError
-    from harness.epoch_states import EpochStates
+    from harness.run.epoch_states import EpochStates
 
     states = EpochStates(tmp_path, torch.device("cpu"))
     states.save(1, {"alpha": torch.ones(2), "tau": 3.0, "arch_grads": [torch.zeros(2), None]})

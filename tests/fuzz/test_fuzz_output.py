@@ -10,7 +10,7 @@ import tempfile
 
 import pandas as pd
 
-import harness.store
+import harness.system.store
 from tests.fuzz.conftest import RUN_ID, SEARCH, assert_no_result_left
 from tests.fuzz.test_fuzz_files import S2
 from tests.reports.handmade import NB201_GOOD, NB201_SKIPS
@@ -72,12 +72,12 @@ def test_a_full_disk_while_a_report_is_written_leaves_no_half_built_report(nash,
 
 
 def test_profile_json_on_a_read_only_place_is_refused_before_profiling(nash, tmp_path, unwritable_folder, monkeypatch):
-    import harness.profiling
+    import harness.instruments.profiling
 
     def never(*_args, **_kwargs):
         raise AssertionError("profiled although the result could not be written")
 
-    monkeypatch.setattr(harness.profiling, "profile_searchers", never)
+    monkeypatch.setattr(harness.instruments.profiling, "profile_searchers", never)
     argv = ["profile", "--searchers", "darts", "--profile", "quick", "--steps", "1", "--warmup", "0"]
     nash(*argv, "--json", unwritable_folder / "p.json").one_error_line("--json", "cannot write")
     nash(*argv, "--json", tmp_path).one_error_line("is a folder")
@@ -123,8 +123,8 @@ def test_a_full_disk_during_the_checkpoint_write_is_one_line_and_the_run_says_fa
             return io.BufferedWriter(FillingDisk(fd, room=20_000))  # the checkpoint is larger
         return real_fdopen(fd, *args, **kwargs)
 
-    monkeypatch.setattr(harness.store.tempfile, "mkstemp", mkstemp)
-    monkeypatch.setattr(harness.store.os, "fdopen", fdopen)
+    monkeypatch.setattr(harness.system.store.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(harness.system.store.os, "fdopen", fdopen)
     out = tmp_path / "runs"
     line = nash(*SEARCH, "--epochs", "2", "--out", out).one_error_line("disk full while writing", "checkpoint.pt")
     facts = json.loads((out / RUN_ID / "run.json").read_text())

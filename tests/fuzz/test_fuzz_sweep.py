@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-import harness.interrupt as interrupt
-from harness.cli_sweep import format_status
-from harness.manifest import Manifest
-from harness.sweep_plan import MAX_SEEDS, SweepRequest, parse_seeds, plan_sweep
+import harness.system.interrupt as interrupt
+from harness.cli.sweep import format_status
+from harness.sweep.manifest import Manifest
+from harness.sweep.plan import MAX_SEEDS, SweepRequest, parse_seeds, plan_sweep
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from benchmarks.datasets.images import require_classes
+from benchmarks.batches.images import require_classes
 from benchmarks.errors import NashError
 from tests.fuzz.conftest import RUN_ID, SEARCH, assert_no_result_left, status_of, write_cifar10_batches
 

@@ -5,9 +5,9 @@ import re
 from pathlib import Path
 
 import harness.api
-import harness.data
-import harness.evaluate
-from harness.eval_protocol import EvalProtocol
+import harness.evaluate.train
+import harness.run.data
+from harness.evaluate.protocol import EvalProtocol
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 TINY_EVALUATION = {"layers": 3, "channels": 4, "epochs": 1, "batch_size": 16, "train_per_class": 4, "test_per_class": 2}
@@ -28,8 +28,8 @@ def test_the_readme_python_example_runs(tmp_path, monkeypatch, capsys):
     code = readme_example()
     assert "from harness.api import" in code and len(code.strip().splitlines()) <= 12
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(harness.evaluate, "EvalProtocol", TinyProtocol)  # seconds, not minutes
-    monkeypatch.setattr(harness.data, "load_cifar10", functools.cache(harness.data.load_cifar10))
+    monkeypatch.setattr(harness.evaluate.train, "EvalProtocol", TinyProtocol)  # seconds, not minutes
+    monkeypatch.setattr(harness.run.data, "load_cifar10", functools.cache(harness.run.data.load_cifar10))
     exec(compile(code, str(README), "exec"), {})
     printed = capsys.readouterr().out.splitlines()
     test_error, eval_dir = printed[0].split(" ", 1)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from harness.cli import main
+from harness.cli.main import main
 
 BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
 
@@ -117,7 +117,7 @@ def test_sigterm_marks_the_run_interrupted(tmp_path):
         [
             sys.executable,
             "-m",
-            "harness.cli",
+            "harness.cli.main",
             "search",
             "--benchmark",
             "nb201-cifar10",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import searchers.plugins
-from harness.cli import build_parser, main, nash_version
+from harness.cli.main import build_parser, main, nash_version
 from searchers.catalog import BUILTIN_SEARCHERS, searcher_descriptions
 from searchers.plugins import ENTRY_POINT_GROUP
 from searchers.registry import DESCRIPTIONS, SEARCHERS
@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 # Runs `nash ARGS` in a fresh interpreter and fails if torch was imported on the way.
 PROBE = """
 import json, sys
-from harness.cli import main
+from harness.cli.main import main
 try:
     code = main(json.loads(sys.argv[1]))
 except SystemExit as stop:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import main
+from harness.cli.main import main
 from tests.shared_data import SHARED_DATA
 
 SAMPLES = SHARED_DATA / "nats-official-samples"

@@ -8,10 +8,10 @@ from typing import get_args, get_type_hints
 import pytest
 
 from benchmarks.errors import NashError
-from harness.cli import build_parser, main
-from harness.commands import search_config_from_args
-from harness.config import apply_overrides, resolve_config
-from harness.config_file import apply_config_file
+from harness.cli.main import build_parser, main
+from harness.cli.search import search_config_from_args
+from harness.config.file import apply_config_file
+from harness.config.run_config import apply_overrides, resolve_config
 from searchers.registry import get_searcher
 
 

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from benchmarks.registry import BENCHMARKS
-from harness.config import PerfConfig, apply_overrides, resolve_config
-from harness.environment import runs_on_cpu
+from benchmarks.registry.catalog import BENCHMARKS
+from harness.config.run_config import PerfConfig, apply_overrides, resolve_config
+from harness.system.environment import runs_on_cpu
 from searchers.registry import BUILTIN_SEARCHERS
 
 DATA = "/nonexistent/cifar10"  # resolve_config records the path; nothing is read
@@ -43,7 +43,7 @@ def test_no_profile_turns_on_a_precision_other_than_float32():
 
 
 def test_nash_benchmarks_lists_the_switches_per_searcher(capsys):
-    from harness.cli import main
+    from harness.cli.main import main
 
     assert main(["benchmarks"]) == 0
     line = next(line for line in capsys.readouterr().out.splitlines() if "on the CPU" in line)

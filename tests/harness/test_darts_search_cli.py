@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from benchmarks.darts.spaces import DartsSpace
-from harness.cli import main
-from harness.config import resolve_config
+from harness.cli.main import main
+from harness.config.run_config import resolve_config
 
 
 def test_cli_search_on_s2_cifar10_quick_writes_rows_without_oracle_columns(tmp_path, capsys):

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from benchmarks.errors import NashError
-from harness.config import resolve_config
-from harness.data import load_search_batches, load_search_sets
-from harness.runner import run_search
+from harness.config.run_config import resolve_config
+from harness.run.data import load_search_batches, load_search_sets
+from harness.run.runner import run_search
 from tests.benchmarks.dataset_files import write_cifar100, write_imagenet16, write_svhn
 
 

@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-import harness.demo as demo
-from benchmarks.registry import get_benchmark
-from harness.cli import main
-from harness.config import resolve_config
+import harness.cli.demo as demo
+from benchmarks.registry.catalog import get_benchmark
+from harness.cli.main import main
+from harness.config.run_config import resolve_config
 from reports.collapse import CollapseRule
 
 

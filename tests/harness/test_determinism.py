@@ -9,19 +9,19 @@ import pandas as pd
 import pytest
 import torch
 
-import harness.data
-import harness.runner as runner
-from harness.cli import main
-from harness.config import resolve_config
-from harness.environment import CUBLAS_WORKSPACE_ENV, determinism
-from harness.runner import run_search
+import harness.run.data
+import harness.run.runner as runner
+from harness.cli.main import main
+from harness.config.run_config import resolve_config
+from harness.run.runner import run_search
+from harness.system.environment import CUBLAS_WORKSPACE_ENV, determinism
 
-_cached_load_cifar10 = functools.cache(harness.data.load_cifar10)
+_cached_load_cifar10 = functools.cache(harness.run.data.load_cifar10)
 
 
 @pytest.fixture(autouse=True)
 def decode_the_embedded_subset_once(monkeypatch):
-    monkeypatch.setattr(harness.data, "load_cifar10", _cached_load_cifar10)
+    monkeypatch.setattr(harness.run.data, "load_cifar10", _cached_load_cifar10)
 
 
 @pytest.fixture

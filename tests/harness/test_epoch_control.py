@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 import torch
 
-import harness.data
-import harness.instruments
-from harness.hessian import DominantEigen
-from harness.runner import run_search
+import harness.instruments.search_instruments
+import harness.run.data
+from harness.instruments.hessian import DominantEigen
+from harness.run.runner import run_search
 from tests.harness.test_search_resume import _cached_load_cifar10, interrupted_run, tiny_config
 
 RULE = {"unrolled": False, "eigenvalue_every": 1, "window": 1, "delta": 1}
@@ -24,7 +24,7 @@ VARYING = {"epoch_seconds", "peak_mem_mb", "analysis_seconds"}
 
 @pytest.fixture(autouse=True)
 def cached_data_one_thread(monkeypatch):
-    monkeypatch.setattr(harness.data, "load_cifar10", _cached_load_cifar10)
+    monkeypatch.setattr(harness.run.data, "load_cifar10", _cached_load_cifar10)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
@@ -44,7 +44,7 @@ def inject(monkeypatch, series):
         value = series(searcher.weight_optimizer.param_groups[0]["weight_decay"], len(searcher.track.values))
         return DominantEigen(value, 1, True, value if largest else math.nan)
 
-    monkeypatch.setattr(harness.instruments.SearchInstruments, "eigenvalue", eigenvalue)
+    monkeypatch.setattr(harness.instruments.search_instruments.SearchInstruments, "eigenvalue", eigenvalue)
 
 
 def config_of(searcher: str, epochs: int, **options):

@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from benchmarks.errors import NashError
-from harness.checkpoint import CHECKPOINT_FILE
-from harness.cli import main
-from harness.evaluate import evaluate_genotype
-from harness.interrupt import RunInterrupted
+from harness.cli.main import main
+from harness.evaluate.train import evaluate_genotype
+from harness.system.checkpoint import CHECKPOINT_FILE
+from harness.system.interrupt import RunInterrupted
 from tests.benchmarks.dataset_files import write_cifar100, write_svhn
 
 S2 = (

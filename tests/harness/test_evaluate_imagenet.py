@@ -13,11 +13,11 @@ from benchmarks.darts.complexity import count_macs
 from benchmarks.darts.eval_network import build_eval_network
 from benchmarks.darts.genotype import parse_genotype
 from benchmarks.errors import NashError
-from benchmarks.registry import BENCHMARKS, get_benchmark, get_profile
-from harness.cli import main
-from harness.eval_data import eval_batches, load_eval_sets
-from harness.evaluate import evaluate_genotype
-from harness.interrupt import RunInterrupted
+from benchmarks.registry.catalog import BENCHMARKS, get_benchmark, get_profile
+from harness.cli.main import main
+from harness.evaluate.data import eval_batches, load_eval_sets
+from harness.evaluate.train import evaluate_genotype
+from harness.system.interrupt import RunInterrupted
 from tests.benchmarks.dataset_files import write_imagenet_folders
 
 # DARTS-V2's published cell: every op is in S0.

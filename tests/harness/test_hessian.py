@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from harness.hessian import dominant_eigenvalue
+from harness.instruments.hessian import dominant_eigenvalue
 
 
 def symmetric_with_eigenvalues(eigenvalues: list[float], seed: int = 0) -> torch.Tensor:
@@ -229,7 +229,7 @@ def test_largest_is_the_dominant_one_when_that_is_positive_and_absent_unless_ask
 
 def test_a_stop_request_ends_the_power_iteration(monkeypatch):
     """SIGTERM during an epoch's eigenvalue (minutes on a CPU for darts-es) stops there, not after it."""
-    from harness import interrupt
+    from harness.system import interrupt
 
     monkeypatch.setattr(interrupt, "_stop_requested", True)
     x = torch.ones(3, requires_grad=True)
@@ -242,13 +242,13 @@ def test_a_compiled_search_measures_its_eigenvalue_on_the_eager_supernet(tmp_pat
     (compiled graphs allow one backward; tests/benchmarks/test_compiled.py shows the failure it avoids)."""
     import dataclasses
 
-    import benchmarks.fused_edges
-    from harness.config import AnalysisConfig, PerfConfig
-    from harness.runner import run_search
+    import benchmarks.kernels.fused_edges
+    from harness.config.run_config import AnalysisConfig, PerfConfig
+    from harness.run.runner import run_search
     from searchers.darts import Darts
     from tests.harness.test_search_end_to_end import tiny_config
 
-    monkeypatch.setattr(benchmarks.fused_edges, "compiled", lambda forward: forward)  # the wiring, not inductor
+    monkeypatch.setattr(benchmarks.kernels.fused_edges, "compiled", lambda forward: forward)  # the wiring, not inductor
     seen = []
     arch_loss = Darts.arch_loss
     monkeypatch.setattr(

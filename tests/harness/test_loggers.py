@@ -11,12 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from benchmarks.registry import BENCHMARKS
-from harness.cli import main
-from harness.config import apply_overrides, resolve_config
-from harness.loggers import TENSORBOARD_DIR, scalars
-from harness.search_checkpoint import config_identity
-from harness.sweep_plan import config_fingerprint
+from benchmarks.registry.catalog import BENCHMARKS
+from harness.cli.main import main
+from harness.config.run_config import apply_overrides, resolve_config
+from harness.run.checkpoint import config_identity
+from harness.run.loggers import TENSORBOARD_DIR, scalars
+from harness.sweep.plan import config_fingerprint
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_ID = "nb201-cifar10__darts__quick__seed0"
@@ -61,7 +61,11 @@ def test_every_column_a_search_writes_is_documented(logged_run):
     written = set(pd.read_parquet(logged_run / "epochs.parquet").columns)
     oracle = {metric.column for bench in BENCHMARKS.values() for metric in bench.oracle_metrics}
     searcher_facts = {"tau", "arch_updates"}  # GDAS/ROME and PC-DARTS add these to the base searcher's
-    instruments = {"hessian_eigenvalue", "supernet_kendall_tau", "analysis_seconds"}  # harness.instruments
+    instruments = {
+        "hessian_eigenvalue",
+        "supernet_kendall_tau",
+        "analysis_seconds",
+    }  # harness.instruments.search_instruments
     every = written | oracle | searcher_facts | instruments
     assert every <= documented, sorted(every - documented)
 

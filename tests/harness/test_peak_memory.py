@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from harness.environment import peak_memory_mb, reset_peak_memory
+from harness.system.environment import peak_memory_mb, reset_peak_memory
 
 CPU = torch.device("cpu")
 RESETTABLE = Path("/proc/self/clear_refs").exists()

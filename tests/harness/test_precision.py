@@ -9,24 +9,24 @@ import pytest
 import torch
 from torch import nn
 
-import harness.data
+import harness.run.data
 from benchmarks.errors import NashError
-from benchmarks.spaces import get_space
-from harness.cli import main
-from harness.config import apply_overrides, resolve_config
-from harness.runner import run_search
+from benchmarks.registry.spaces import get_space
+from harness.cli.main import main
+from harness.config.run_config import apply_overrides, resolve_config
+from harness.run.runner import run_search
 from searchers.base import TrainConfig
 from searchers.precision import ForwardMode
 from searchers.registry import SEARCHERS, get_searcher
 
-_cached_load_cifar10 = functools.cache(harness.data.load_cifar10)
+_cached_load_cifar10 = functools.cache(harness.run.data.load_cifar10)
 # Options every searcher can run one arch update with, at once, on NB201.
 QUICK_OPTIONS = {"pcdarts": {"warmup_epochs": 0}, "rome": {"topology": False, "k": 2}}
 
 
 @pytest.fixture(autouse=True)
 def one_thread_and_cached_data(monkeypatch):
-    monkeypatch.setattr(harness.data, "load_cifar10", _cached_load_cifar10)
+    monkeypatch.setattr(harness.run.data, "load_cifar10", _cached_load_cifar10)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
@@ -157,7 +157,7 @@ def test_bf16_and_fp32_searches_finish_and_record_their_precision(tmp_path):
 
 def test_channels_last_search_gives_the_default_genotype_and_batches_in_nhwc(tmp_path):
     config = tiny_config(channels_last="true")
-    batch = next(harness.data.load_search_batches(config, torch.device("cpu")).epoch())[0][0]
+    batch = next(harness.run.data.load_search_batches(config, torch.device("cpu")).epoch())[0][0]
     assert batch.is_contiguous(memory_format=torch.channels_last)
     default = run_search(tiny_config(), tmp_path / "a", progress=False)
     nhwc = run_search(config, tmp_path / "b", progress=False)
@@ -168,7 +168,7 @@ def test_channels_last_search_gives_the_default_genotype_and_batches_in_nhwc(tmp
 
 
 def test_perf_section_is_settable_from_a_config_file(tmp_path):
-    from harness.config_file import apply_config_file
+    from harness.config.file import apply_config_file
 
     path = tmp_path / "perf.toml"
     path.write_text('[perf]\nprecision = "bf16"\nchannels_last = true\npin_memory = true\n')
@@ -217,8 +217,8 @@ def test_a_seed_draws_the_same_architecture_parameters_and_gumbel_noise_on_cpu_a
 def test_memory_mapped_batches_with_pinning_and_channels_last_hold_the_default_values(tmp_path):
     import numpy as np
 
-    from benchmarks.datasets.images import ImageSet
-    from benchmarks.datasets.loader import PairedBatches
+    from benchmarks.batches.images import ImageSet
+    from benchmarks.batches.loader import PairedBatches
 
     rng = np.random.default_rng(0)
     mapped = np.memmap(tmp_path / "images.u8", dtype=np.uint8, mode="w+", shape=(12, 8, 8, 3))

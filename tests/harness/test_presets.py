@@ -6,13 +6,13 @@ import itertools
 
 import pytest
 
-from benchmarks.darts_family_registry import DARTS_FAMILY_BENCHMARKS
 from benchmarks.errors import NashError
-from benchmarks.registry import get_benchmark
-from harness.cli import build_parser
-from harness.cli_sweep import request_from_args
-from harness.sweep_plan import build_config, plan_sweep
-from harness.sweep_presets import load_preset, preset_names, scaled_epochs
+from benchmarks.registry.catalog import get_benchmark
+from benchmarks.registry.darts_family import DARTS_FAMILY_BENCHMARKS
+from harness.cli.main import build_parser
+from harness.cli.sweep import request_from_args
+from harness.sweep.plan import build_config, plan_sweep
+from harness.sweep.presets import load_preset, preset_names, scaled_epochs
 
 
 @pytest.fixture(autouse=True)
@@ -102,7 +102,7 @@ def test_rome_ablation_preset_runs_every_variant(tmp_path):
     """`nash sweep --preset rome-ablation --profile quick --seeds 0` (tiny: ~70 s on 2 cores)."""
     import json
 
-    from harness.cli import main
+    from harness.cli.main import main
 
     out = tmp_path / "runs"
     argv = ["sweep", "--preset", "rome-ablation", "--profile", "quick", "--seeds", "0", "--out", str(out)]

@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from harness.cli import main
+from harness.cli.main import main
 
 TINY = ["--channels", "4", "--cells", "1", "--batch", "4", "--size", "8", "--threads", "1", "--device", "cpu"]
 
@@ -59,7 +59,7 @@ def test_profile_on_cuda_without_a_gpu_is_one_line(capsys):
 
 
 def test_ratios_are_to_darts_and_none_without_a_darts_memory_figure():
-    from harness.profiling import add_ratios
+    from harness.instruments.profiling import add_ratios
 
     results = [
         {"searcher": "gdas", "step_seconds_median": 1.0, "peak_memory_mb": 30.0},

@@ -6,11 +6,11 @@ import json
 import pandas as pd
 import pytest
 
-import harness.data
-import harness.evaluate
+import harness.evaluate.train
+import harness.run.data
 from benchmarks.darts.genotype import parse_genotype
-from harness.cli import main
-from harness.eval_protocol import EvalProtocol, eval_run_id
+from harness.cli.main import main
+from harness.evaluate.protocol import EvalProtocol, eval_run_id
 from tests.harness.test_evaluate import S2
 from tests.reports.store_folder import write_search
 
@@ -31,11 +31,11 @@ class TinyProtocol(EvalProtocol):
 
 @pytest.fixture(autouse=True)
 def small_and_fast(monkeypatch):
-    monkeypatch.setattr(harness.evaluate, "EvalProtocol", TinyProtocol)
-    monkeypatch.setattr(harness.data, "load_cifar10", _cached_load_cifar10)
+    monkeypatch.setattr(harness.evaluate.train, "EvalProtocol", TinyProtocol)
+    monkeypatch.setattr(harness.run.data, "load_cifar10", _cached_load_cifar10)
 
 
-_cached_load_cifar10 = functools.cache(harness.data.load_cifar10)
+_cached_load_cifar10 = functools.cache(harness.run.data.load_cifar10)
 
 
 def test_search_with_evaluate_records_both_costs_separately(tmp_path, capsys):

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.errors import NashError
-from harness.cli import main
-from harness.run_lock import LOCK_FILE, run_lock, run_status, writer_alive
+from harness.cli.main import main
+from harness.system.run_lock import LOCK_FILE, run_lock, run_status, writer_alive
 from reports.runs import load_run_facts
 from tests.reports.handmade import NB201_GOOD
 from tests.reports.store_folder import write_search
@@ -23,7 +23,7 @@ SEARCH = ["search", "--benchmark", "nb201-cifar10", "--searcher", "darts", "--ep
 # A process that takes a run's lock, marks the run running (as the runner does) and waits to be killed.
 HOLDER = """
 import json, pathlib, sys, time
-from harness.run_lock import run_lock
+from harness.system.run_lock import run_lock
 run_dir = pathlib.Path(sys.argv[1])
 with run_lock(run_dir):
     (run_dir / "run.json").write_text(json.dumps({"run_id": run_dir.name, "status": "running"}))

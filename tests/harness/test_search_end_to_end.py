@@ -6,8 +6,8 @@ import json
 import pandas as pd
 import pytest
 
-from harness.config import resolve_config
-from harness.runner import run_search
+from harness.config.run_config import resolve_config
+from harness.run.runner import run_search
 
 REQUIRED_COLUMNS = {
     "run_id",
@@ -65,7 +65,7 @@ def test_search_writes_one_valid_row_per_epoch(tmp_path, searcher):
 
 
 def test_a_failed_run_is_marked_failed_not_done(tmp_path, monkeypatch):
-    import harness.runner as runner
+    import harness.run.runner as runner
 
     def explode(*_args, **_kwargs):
         raise RuntimeError("boom")
@@ -90,7 +90,7 @@ def test_same_seed_gives_the_same_rows(tmp_path):
 
 def test_overrides_change_the_resolved_config_and_reject_unknown_keys():
     from benchmarks.errors import NashError
-    from harness.config import apply_overrides
+    from harness.config.run_config import apply_overrides
 
     config = apply_overrides(
         tiny_config("gdas"), ["train.arch_lr=3e-4", "network.channels=16", "searcher.tau_max=5", "data.augment=false"]

@@ -2,9 +2,9 @@
 
 import re
 
-from harness import search_progress
-from harness.runner import run_search
-from harness.search_progress import SearchProgress
+from harness.run import progress as search_progress
+from harness.run.progress import SearchProgress
+from harness.run.runner import run_search
 from tests.harness.test_search_end_to_end import tiny_config
 
 

@@ -14,15 +14,15 @@ import pandas as pd
 import pytest
 import torch
 
-import harness.data
-import harness.runner as runner
+import harness.run.data
+import harness.run.runner as runner
 from benchmarks.errors import NashError
-from harness.cli import main
-from harness.config import resolve_config
-from harness.hessian import DominantEigen
-from harness.instruments import SearchInstruments
-from harness.run_lock import run_status
-from harness.runner import run_search
+from harness.cli.main import main
+from harness.config.run_config import resolve_config
+from harness.instruments.hessian import DominantEigen
+from harness.instruments.search_instruments import SearchInstruments
+from harness.run.runner import run_search
+from harness.system.run_lock import run_status
 
 TIMING = {"epoch_seconds", "peak_mem_mb", "analysis_seconds"}
 REPO = Path(__file__).resolve().parents[2]
@@ -31,10 +31,10 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture(autouse=True)
 def decode_the_embedded_subset_once(monkeypatch):
     """Decoding 5,000 JPEGs takes seconds and is not what is tested here; the sets are read-only."""
-    monkeypatch.setattr(harness.data, "load_cifar10", _cached_load_cifar10)
+    monkeypatch.setattr(harness.run.data, "load_cifar10", _cached_load_cifar10)
 
 
-_cached_load_cifar10 = functools.cache(harness.data.load_cifar10)
+_cached_load_cifar10 = functools.cache(harness.run.data.load_cifar10)
 
 
 def tiny_config(searcher: str = "gdas", epochs: int = 3, **train):
@@ -258,7 +258,7 @@ def test_resume_with_eigenvalue_and_ranking_equals_an_uninterrupted_run(monkeypa
 
 def test_a_finished_run_from_before_the_train_and_data_fields_were_added_still_matches():
     """run.json files written before lr_warmup_epochs, arch_grad_clip and the ImageNet fractions existed."""
-    from harness.search_checkpoint import config_identity
+    from harness.run.checkpoint import config_identity
 
     config = tiny_config("gdas")
     old = config.to_dict()

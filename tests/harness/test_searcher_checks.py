@@ -4,12 +4,12 @@ import dataclasses
 
 import pytest
 
-import harness.config as config_module
+import harness.config.run_config as config_module
 from benchmarks.errors import NashError
-from benchmarks.registry import get_benchmark
-from harness.cli import main
-from harness.config import apply_overrides, resolve_config
-from harness.runner import run_search
+from benchmarks.registry.catalog import get_benchmark
+from harness.cli.main import main
+from harness.config.run_config import apply_overrides, resolve_config
+from harness.run.runner import run_search
 
 
 def test_pcdarts_profiles_carry_the_paper_warm_up_and_a_short_quick_one():

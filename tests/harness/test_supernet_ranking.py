@@ -14,11 +14,11 @@ from benchmarks.nb201.arch import Nb201Arch
 from benchmarks.nb201.network import DiscreteCell, SearchCell
 from benchmarks.nb201.oracle import default_oracle
 from benchmarks.nb201.space import Nb201Space
-from harness.cli import main
-from harness.config import AnalysisConfig, apply_overrides, resolve_config
-from harness.instruments import fixed_arch_batches, is_measured, untouched
-from harness.runner import run_search
-from harness.supernet_ranking import sample_cells, supernet_accuracy
+from harness.cli.main import main
+from harness.config.run_config import AnalysisConfig, apply_overrides, resolve_config
+from harness.instruments.search_instruments import fixed_arch_batches, is_measured, untouched
+from harness.instruments.supernet_ranking import sample_cells, supernet_accuracy
+from harness.run.runner import run_search
 from searchers.base import TrainConfig
 from searchers.registry import get_searcher
 
@@ -171,7 +171,7 @@ def test_ranking_changes_no_weight_or_buffer():
 
 
 def test_fixed_batches_leave_the_run_stream_alone():
-    from harness.data import load_search_batches
+    from harness.run.data import load_search_batches
 
     config = tiny_config("darts")
     reference, batches = (load_search_batches(config, torch.device("cpu")) for _ in range(2))
@@ -219,8 +219,8 @@ def test_cli_flags_set_the_schedule(tmp_path, capsys):
 
 
 def test_a_resumed_run_keeps_the_ranking_rows_of_earlier_epochs(tmp_path):
-    from benchmarks.registry import get_benchmark
-    from harness.supernet_ranking import SupernetRanking
+    from benchmarks.registry.catalog import get_benchmark
+    from harness.instruments.supernet_ranking import SupernetRanking
 
     path = tmp_path / "ranking.parquet"
     benchmark, oracle = get_benchmark("nb201-cifar10"), default_oracle()

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import build_parser, main
-from harness.cli_sweep import request_from_args
-from harness.executors import cell_log_path
-from harness.manifest import Manifest
-from harness.sweep_plan import plan_sweep
+from harness.cli.main import build_parser, main
+from harness.cli.sweep import request_from_args
+from harness.sweep.executors import cell_log_path
+from harness.sweep.manifest import Manifest
+from harness.sweep.plan import plan_sweep
 
 # ~1 s of search per cell: 1 epoch, 10 images per class, 4 channels.
 TINY = ["--epochs", "1", "--set", "data.train_per_class=10", "--set", "network.channels=4", "--no-progress"]
@@ -106,7 +106,7 @@ def test_a_cell_killed_mid_run_is_contained_and_recorded(tmp_path):
     import signal
     import time
 
-    from harness.executors.local import LocalExecutor
+    from harness.sweep.local import LocalExecutor
 
     argv = ["sweep", "--searchers", "gdas", "--benchmarks", "nb201-cifar10", "--seeds", "0,1", *TINY]
     victim, survivor = plan_sweep(request_from_args(build_parser().parse_args(argv)))
@@ -148,9 +148,9 @@ def test_sigterm_to_a_sweep_stops_its_cell_and_gives_the_claim_back(tmp_path):
 
 def test_an_interrupted_cell_resumes_from_its_checkpoint_in_the_next_sweep(tmp_path, monkeypatch):
     """A cell stopped after its second epoch (its sweep died) continues at epoch 2, not from scratch."""
-    import harness.runner as runner
-    from harness.runner import run_search
-    from harness.sweep_plan import build_config
+    import harness.run.runner as runner
+    from harness.run.runner import run_search
+    from harness.sweep.plan import build_config
 
     out = tmp_path / "runs"
     tiny = ["--epochs", "3", *TINY[2:]]

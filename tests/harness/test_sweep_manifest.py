@@ -11,11 +11,11 @@ import time
 import pytest
 
 from benchmarks.errors import NashError
-from harness.cli import main
-from harness.cli_sweep import format_status
-from harness.manifest import Manifest
-from harness.sweep_plan import SweepRequest, plan_sweep
-from harness.sweep_progress import estimate_left
+from harness.cli.main import main
+from harness.cli.sweep import format_status
+from harness.sweep.manifest import Manifest
+from harness.sweep.plan import SweepRequest, plan_sweep
+from harness.sweep.progress import estimate_left
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_time_left_is_mean_cell_time_times_cells_left_over_jobs():
 
 
 def test_local_cells_share_the_cores_instead_of_each_taking_all(tmp_path, monkeypatch):
-    from harness.executors.local import LocalExecutor
+    from harness.sweep.local import LocalExecutor
 
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 8)

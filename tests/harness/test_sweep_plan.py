@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.errors import NashError
-from harness.cli import build_parser
-from harness.cli_sweep import request_from_args
-from harness.sweep_plan import SweepRequest, parse_seeds, plan_sweep
+from harness.cli.main import build_parser
+from harness.cli.sweep import request_from_args
+from harness.sweep.plan import SweepRequest, parse_seeds, plan_sweep
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +86,7 @@ def test_a_missing_dataset_is_a_per_cell_condition_not_a_config_error(tmp_path):
     ],
 )
 def test_cli_sweep_user_errors_exit_2_with_one_line_and_write_nothing(tmp_path, capsys, argv, fragment):
-    from harness.cli import main
+    from harness.cli.main import main
 
     out = tmp_path / "runs"
     assert main(["sweep", *argv, "--benchmarks", "nb201-cifar10", "--out", str(out)]) == 2
@@ -96,7 +96,7 @@ def test_cli_sweep_user_errors_exit_2_with_one_line_and_write_nothing(tmp_path, 
 
 
 def test_config_file_and_deterministic_reach_every_cell(tmp_path):
-    from harness.sweep_plan import build_config
+    from harness.sweep.plan import build_config
 
     path = tmp_path / "cells.toml"
     path.write_text("[train]\nbatch_size = 32\nepochs = 9\n[searcher]\ntau_min = 0.5\n")

@@ -9,21 +9,21 @@ import pandas as pd
 import pytest
 import torch
 
-import harness.data
-import harness.runner as runner
-from harness.cli import main
+import harness.run.data
+import harness.run.runner as runner
+from harness.cli.main import main
 
 RUN_ID = "nb201-cifar10__darts__quick__seed0"
 ARGS = [
     "search", "--benchmark", "nb201-cifar10", "--searcher", "darts", "--epochs", "3", "--device", "cpu",
     "--set", "data.train_per_class=8", "--set", "network.channels=4", "--no-progress",
 ]  # fmt: skip
-_cached_load_cifar10 = functools.cache(harness.data.load_cifar10)
+_cached_load_cifar10 = functools.cache(harness.run.data.load_cifar10)
 
 
 @pytest.fixture(autouse=True)
 def decode_the_embedded_subset_once(monkeypatch):
-    monkeypatch.setattr(harness.data, "load_cifar10", _cached_load_cifar10)
+    monkeypatch.setattr(harness.run.data, "load_cifar10", _cached_load_cifar10)
 
 
 def one_error_line(capsys) -> str:

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from harness.runner import run_search
+from harness.run.runner import run_search
 from reports.arch_trajectory import arch_trajectory
 from tests.harness.test_search_end_to_end import tiny_config
 

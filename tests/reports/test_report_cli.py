@@ -2,8 +2,8 @@
 
 import dataclasses
 
-import harness.demo as demo
-from harness.cli import main
+import harness.cli.demo as demo
+from harness.cli.main import main
 
 DEMO_SEARCHERS = ("darts", "gdas")
 

@@ -10,7 +10,7 @@ import reports
 
 def test_reports_and_oracle_import_no_torch():
     code = (
-        "import sys, reports.summary, benchmarks.nb201.oracle, benchmarks.registry;"
+        "import sys, reports.summary, benchmarks.nb201.oracle, benchmarks.registry.catalog;"
         "from benchmarks.nb201.oracle import default_oracle;"
         "default_oracle().query(1835, dataset='cifar10', split='test');"
         "assert 'torch' not in sys.modules, 'torch was imported'"

@@ -24,8 +24,8 @@ def _uniform_softmax(logits, dim=-1):
 @pytest.fixture(scope="session")
 def study_runs(tmp_path_factory):
     """searcher -> list of epoch-row lists, one per seed, of nb201-cifar10 --profile study."""
-    from harness.config import resolve_config
-    from harness.runner import run_search
+    from harness.config.run_config import resolve_config
+    from harness.run.runner import run_search
 
     out: Path = tmp_path_factory.mktemp("science")
     cache: dict[tuple[str, int], list[dict]] = {}

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from benchmarks.darts.cell_edges import NODE_IN_EDGES
 from benchmarks.darts.spaces import DARTS_SPACE_NAMES, DartsSpace
 from benchmarks.errors import NashError
-from harness.config import apply_overrides, resolve_config
+from harness.config.run_config import apply_overrides, resolve_config
 from searchers.base import TrainConfig
 from searchers.gdas import Gdas, GdasOptions
 from searchers.mixing import gumbel_softmax_hard, sample_gumbel

@@ -112,7 +112,7 @@ def test_unselected_hard_weights_leave_the_forward_and_reach_every_alpha(space, 
 
 @pytest.mark.parametrize("space_name, expected", [("nb201", True), ("s2", False)])
 def test_the_unselected_term_defaults_to_the_reference_of_each_space(space_name, expected):
-    from benchmarks.spaces import get_space
+    from benchmarks.registry.spaces import get_space
 
     space = get_space(space_name)
     network = torch.nn.Linear(1, 1)  # the switch is resolved at construction; no forward here

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from benchmarks.errors import NashError
-from harness.config import apply_overrides, resolve_config
+from harness.config.run_config import apply_overrides, resolve_config
 from searchers.base import TrainConfig
 from searchers.gdas import Gdas, GdasOptions
 from searchers.mixing import SingleOpMixer, gumbel_softmax_hard, sample_gumbel

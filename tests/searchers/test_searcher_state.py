@@ -5,7 +5,7 @@ import io
 import pytest
 import torch
 
-from benchmarks.spaces import get_space
+from benchmarks.registry.spaces import get_space
 from searchers.base import TrainConfig
 from searchers.registry import SEARCHERS
 

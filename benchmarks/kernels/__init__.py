@@ -1,0 +1,1 @@
+"""Speed kernels of the supernets: fused edges, mix plans, pooling, concat, depthwise, compile."""

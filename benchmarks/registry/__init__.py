@@ -1,0 +1,1 @@
+"""The benchmarks nash knows: spaces, profiles and the NB201 / DARTS-family catalogues."""

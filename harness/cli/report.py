@@ -1,0 +1,60 @@
+"""`nash report RUNS --out DIR`: tables, plots and an index.html over every run under a folder.
+
+nash report runs/ --out report/
+nash report runs/ --out report/ --collapse-measure param_free --collapse-threshold 4 --no-published
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register `report` on an argparse sub-parsers object."""
+    p = subparsers.add_parser(
+        "report",
+        help="collapse statistics, Kendall tau, paper tables and plots over a results folder",
+        description="Load every run under RUNS (searches, evaluations, sweeps) and write tables (Markdown, "
+        "LaTeX, CSV), plots (PNG, PDF), index.html and index.md to --out. Needs no torch.",
+    )
+    p.add_argument("runs", metavar="RUNS", help="results folder (the --out of nash search / sweep / demo)")
+    p.add_argument("--out", required=True, help="report folder to write")
+    p.add_argument(
+        "--collapse-measure",
+        choices=("skip", "param_free"),
+        default="skip",
+        help="DARTS-family collapse counts skip_connect (default) or all parameter-free ops of the normal cell",
+    )
+    p.add_argument(
+        "--collapse-threshold", type=int, default=3, help="DARTS-family: collapsed at >= this many ops (default 3)"
+    )
+    p.add_argument(
+        "--nb201-collapse-threshold",
+        type=int,
+        default=None,
+        help="NB201: collapsed at >= this many parameter-free ops of 6 (default: all 6)",
+    )
+    p.add_argument(
+        "--published",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="put the papers' published numbers beside ours and mark differences (default: on)",
+    )
+    p.set_defaults(func=run_report)
+    return p
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from reports.build import ReportOptions
+    from reports.collapse import CollapseRule
+    from reports.staged_output import write_report_staged
+
+    rule = CollapseRule(args.collapse_measure, args.collapse_threshold, args.nb201_collapse_threshold)
+    report = write_report_staged(args.runs, args.out, ReportOptions(rule=rule, published=args.published))
+    print(f"report of {report.runs} search runs: {len(report.tables)} tables, {len(report.plots)} plots")
+    for note in report.notes:
+        print(f"  {note}")
+    print(f"open {Path(args.out) / 'index.html'} (or index.md)")
+    return 0

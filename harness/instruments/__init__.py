@@ -1,0 +1,1 @@
+"""Measurements beside a search: the Hessian eigenvalue, supernet ranking, step profiling."""
