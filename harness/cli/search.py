@@ -8,10 +8,10 @@ from pathlib import Path
 
 from benchmarks.errors import NashError
 from benchmarks.nb201.oracle import Nb201Oracle
-from benchmarks.registry.catalog import get_benchmark
 from harness.cli.arguments import config_overrides
 from harness.cli.evaluate import SearchIdentity, evaluate_final_genotype, is_done
 from harness.config.file import apply_config_file
+from harness.config.objects import RunObjects
 from harness.config.run_config import RunConfig, apply_overrides, resolve_config
 from harness.run.checkpoint import has_checkpoint
 from harness.run.runner import record_evaluation, run_search
@@ -20,9 +20,10 @@ from reports.summary import format_table, summarize_runs
 
 
 def search_command(args) -> int:
-    if args.evaluate and get_benchmark(args.benchmark).backend != "train":
+    objects = RunObjects.of(args.benchmark, args.searcher, args.profile)  # the only name look-up of the search
+    if args.evaluate and objects.benchmark.backend != "train":
         raise NashError(f"--evaluate trains the derived cell, but {args.benchmark} is judged by its table; drop it")
-    config = search_config_from_args(args)
+    config = search_config_from_args(args, objects)
     oracle = Nb201Oracle.load(args.oracle) if args.oracle else None
     run_dir = Path(args.out) / config.run_id
     fresh = not has_checkpoint(run_dir) and not is_done(run_dir) and not writer_alive(run_dir)  # else: refused
@@ -35,6 +36,7 @@ def search_command(args) -> int:
         progress=not args.no_progress,
         oracle=oracle,
         resume=args.resume,
+        objects=objects,
     )
     if result.already_done:
         print(f"nash: {result.run_dir} is already done; nothing to resume", file=sys.stderr)
@@ -49,7 +51,7 @@ def search_command(args) -> int:
     return 0
 
 
-def search_config_from_args(args) -> RunConfig:
+def search_config_from_args(args, objects: RunObjects | None = None) -> RunConfig:
     """Profile, then --config FILE, then --epochs, then each --set (the last one wins), then --deterministic."""
     config = resolve_config(
         args.benchmark,
@@ -60,12 +62,13 @@ def search_config_from_args(args) -> RunConfig:
         data=args.data,
         data_root=args.data_root,
         device=args.device,
+        objects=objects,
     )
     if args.config:
-        config = apply_config_file(config, args.config)
+        config = apply_config_file(config, args.config, objects)
         if args.epochs is not None:  # the command line wins over the file
             config = dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=args.epochs))
-    config = apply_overrides(config, config_overrides(args))
+    config = apply_overrides(config, config_overrides(args), objects)
     config = _with_analysis_flags(config, args)
     if args.deterministic:
         config = dataclasses.replace(config, deterministic=True)

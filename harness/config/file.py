@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.errors import NashError
+from harness.config.objects import RunObjects
 from harness.config.run_config import SECTIONS, RunConfig, set_field
 
 TOP_LEVEL = ("deterministic", "device")
@@ -46,20 +47,24 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         raise NashError(f"config file {path} nests its values too deeply to be a config file") from None
 
 
-def apply_config_file(config: RunConfig, path: str | Path) -> RunConfig:
+def apply_config_file(config: RunConfig, path: str | Path, objects: RunObjects | None = None) -> RunConfig:
     """`config` with every key of the file applied; unknown keys name themselves and the file."""
-    return apply_config_values(config, read_config_file(path), path)
+    return apply_config_values(config, read_config_file(path), path, objects)
 
 
-def apply_config_values(config: RunConfig, values: dict[str, Any], path: str | Path) -> RunConfig:
-    """`config` with the parsed keys of config file `path` applied (a sweep parses once, cells apply)."""
+def apply_config_values(
+    config: RunConfig, values: dict[str, Any], path: str | Path, objects: RunObjects | None = None
+) -> RunConfig:
+    """`config` with the parsed keys of config file `path` applied (a sweep parses once, cells apply);
+    `objects`: the run's, when the caller resolved them."""
     for key, value in values.items():
         where = f"config file {path}, key {key!r}"
         if key in SECTIONS:
             if not isinstance(value, dict):
                 raise NashError(f"{where}: expected a [{key}] table of fields")
             for name, field_value in value.items():
-                config = set_field(config, key, name, field_value, f"config file {path}, key '{key}.{name}'")
+                where = f"config file {path}, key '{key}.{name}'"
+                config = set_field(config, key, name, field_value, where, objects)
         elif key in TOP_LEVEL:
             config = _set_top_level(config, key, value, where)
         elif key in COMMAND_LINE_ONLY:

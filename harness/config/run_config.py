@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 from types import UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from benchmarks.datasets.catalog import find_in_root, get_dataset, missing_dataset_message
+from benchmarks.datasets.catalog import find_in_root, missing_dataset_message
 from benchmarks.errors import NashError
-from benchmarks.registry.catalog import get_benchmark, get_profile
 from harness.config.checks import check_field, check_seed
+from harness.config.objects import RunObjects
 from harness.system.environment import runs_on_cpu
 from searchers.base import TrainConfig
 from searchers.precision import PRECISIONS
-from searchers.registry import get_searcher
 
 
 @dataclass(frozen=True)
@@ -143,7 +142,7 @@ class RunConfig:
 SECTIONS = ("network", "train", "data", "analysis", "perf", "log", "searcher")
 
 
-def apply_overrides(config: RunConfig, assignments: list[str]) -> RunConfig:
+def apply_overrides(config: RunConfig, assignments: list[str], objects: RunObjects | None = None) -> RunConfig:
     """Apply `section.field=value` assignments (e.g. `train.arch_lr=3e-4`); unknown keys are errors."""
     for assignment in assignments:
         key, sep, text = assignment.partition("=")
@@ -153,14 +152,19 @@ def apply_overrides(config: RunConfig, assignments: list[str]) -> RunConfig:
                 f"--set {assignment!r}: expected section.field=value with section one of "
                 f"{', '.join(SECTIONS)}, e.g. --set train.arch_lr=3e-4"
             )
-        config = set_field(config, section, name.strip(), text.strip(), f"--set {assignment!r}")
+        config = set_field(config, section, name.strip(), text.strip(), f"--set {assignment!r}", objects)
     return config
 
 
-def set_field(config: RunConfig, section: str, name: str, value: Any, where: str) -> RunConfig:
-    """`config` with `section.name` = `value` (text is parsed by the field's declared type); checked."""
+def set_field(
+    config: RunConfig, section: str, name: str, value: Any, where: str, objects: RunObjects | None = None
+) -> RunConfig:
+    """`config` with `section.name` = `value` (text is parsed by the field's declared type); checked.
+
+    `objects`: the run's, when the caller resolved them (a searcher option is checked against them)."""
     if section == "searcher":
-        searcher_cls = get_searcher(config.searcher)
+        objects = RunObjects.for_config(config, objects)
+        searcher_cls = objects.searcher
         if name not in config.searcher_options:
             valid = ", ".join(config.searcher_options) or "none"
             raise NashError(f"{where}: {config.searcher} has no option {name!r}; valid: {valid}")
@@ -168,7 +172,7 @@ def set_field(config: RunConfig, section: str, name: str, value: Any, where: str
         check_field(section, name, typed, where)
         options = {**config.searcher_options, name: typed}
         # Validate before anything runs: the options themselves, then against the benchmark's space.
-        searcher_cls.validate_for_space(get_benchmark(config.benchmark).space, searcher_cls.options_type(**options))
+        searcher_cls.validate_for_space(objects.space.name, searcher_cls.options_type(**options))
         return dataclasses.replace(config, searcher_options=options)
     current = getattr(config, section)
     valid = [f.name for f in dataclasses.fields(current)]
@@ -208,13 +212,13 @@ def _parse(where: str, kind: type, text: str, optional: bool) -> Any:
         raise NashError(f"{where}: {text!r} is not a valid {kind.__name__}") from None
 
 
-def check_published_setting(config: RunConfig) -> None:
+def check_published_setting(config: RunConfig, objects: RunObjects | None = None) -> None:
     """Refuse a searcher its profile's paper never ran (`Profile.unpublished`) unless the batch size was chosen.
 
     The profile's other values for it are the space's usual search setting; the batch size is what the
     paper could not fit, so choosing it (`--set train.batch_size=N`) is running an unpublished setting knowingly.
     """
-    prof = get_profile(get_benchmark(config.benchmark), config.profile)
+    prof = RunObjects.for_config(config, objects).profile
     why = prof.unpublished.get(config.searcher)
     batch = prof.train_for(config.searcher).get("batch_size")
     if why and config.train.batch_size == batch:
@@ -258,25 +262,21 @@ def resolve_config(
     data: str | None = None,
     data_root: str | None = None,
     device: str = "auto",
+    objects: RunObjects | None = None,
 ) -> RunConfig:
     """Merge the benchmark's profile with the searcher's defaults and explicit choices.
 
     `data` is the benchmark's dataset on disk, `data_root` a folder of datasets (docs/DATA.md);
     see `resolve_data_source` for the order. Only CIFAR-10 quick runs fall back to the embedded subset.
+    `objects`: the names already resolved (`RunObjects.of(benchmark, searcher, profile)`), else resolved here.
     """
-    bench = get_benchmark(benchmark)
-    prof = get_profile(bench, profile)
-    searcher_cls = get_searcher(searcher)
-    if bench.space not in searcher_cls.spaces:
-        raise NashError(
-            f"searcher {searcher!r} cannot search the {bench.space} space of {benchmark}; "
-            f"it runs on: {', '.join(searcher_cls.spaces)}"
-        )
+    if objects is None or objects.names != (benchmark, searcher, profile):
+        objects = RunObjects.of(benchmark, searcher, profile)
+    bench, prof, searcher_cls = objects.benchmark, objects.profile, objects.searcher
     check_seed(seed)
     n_epochs = prof.epochs_for(searcher) if epochs is None else epochs
     if n_epochs < 1:
         raise NashError(f"--epochs must be at least 1, got {n_epochs}")
-    get_dataset(bench.dataset)
     source = resolve_data_source(bench.dataset, data, data_root, needs_full=prof.data["source"] != "embedded")
     options = searcher_cls.options_type(**prof.options_for(searcher))
     searcher_cls.validate_for_space(bench.space, options)

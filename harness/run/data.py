@@ -7,13 +7,14 @@ import torch
 from benchmarks.batches.images import ImageSet, require_classes
 from benchmarks.batches.loader import PairedBatches
 from benchmarks.batches.split import nb201_search_split, subsample
-from benchmarks.datasets.catalog import get_dataset, load_train_test
+from benchmarks.datasets.catalog import load_train_test
 from benchmarks.datasets.cifar10 import load_cifar10
 from benchmarks.datasets.cifar100 import cifar100_test_halves
 from benchmarks.datasets.imagenet import imagenet_search_sets
 from benchmarks.datasets.imagenet16 import imagenet16_test_halves
 from benchmarks.errors import NashError
-from benchmarks.registry.catalog import get_benchmark
+from benchmarks.registry.profiles import Benchmark
+from harness.config.objects import RunObjects
 from harness.config.run_config import DATA_DIR_ENV, DATA_ROOT_ENV, RunConfig
 
 __all__ = ["DATA_DIR_ENV", "DATA_ROOT_ENV", "load_search_sets", "load_search_batches"]
@@ -23,17 +24,17 @@ def _subsample(images: ImageSet, per_class: int | None, seed: int) -> ImageSet:
     return images if per_class is None else images.subset(subsample(images.labels, per_class, seed=seed))
 
 
-def load_search_sets(config: RunConfig) -> tuple[ImageSet, ImageSet]:
+def load_search_sets(config: RunConfig, objects: RunObjects | None = None) -> tuple[ImageSet, ImageSet]:
     """(weight set, arch set), each covering every class of the benchmark (else a one-line NashError)."""
-    benchmark = get_benchmark(config.benchmark)
-    weight, arch = _search_sets(config)
+    benchmark = RunObjects.for_config(config, objects).benchmark
+    weight, arch = _search_sets(config, benchmark)
     where = "the embedded CIFAR-10 subset" if config.data.source == "embedded" else config.data.source
     for images, half in ((weight, "weight"), (arch, "architecture")):
         require_classes(images.labels, benchmark.num_classes, f"the {half} half of the search data from {where}")
     return weight, arch
 
 
-def _search_sets(config: RunConfig) -> tuple[ImageSet, ImageSet]:
+def _search_sets(config: RunConfig, benchmark: Benchmark) -> tuple[ImageSet, ImageSet]:
     """(weight set, arch set) by the benchmark's `search_split` (BENCHMARKS.md §1–2).
 
     train_halves (CIFAR-10 / CIFAR-100 / SVHN): the train set, subsampled to `train_per_class`, cut in
@@ -41,7 +42,6 @@ def _search_sets(config: RunConfig) -> tuple[ImageSet, ImageSet]:
     architecture on the x-valid half of the test set. imagenet_subsets: disjoint shares of every ImageNet class
     (`imagenet_weight_fraction` / `imagenet_arch_fraction`: 10% + 10% by default, PC-DARTS 10% + 2.5%).
     """
-    benchmark = get_benchmark(config.benchmark)
     dataset, protocol = benchmark.dataset, benchmark.search_split
     data, seed = config.data, config.data.split_seed
     if protocol == "train_halves" and dataset in ("cifar10", "cifar100", "svhn"):
@@ -65,10 +65,11 @@ def _search_sets(config: RunConfig) -> tuple[ImageSet, ImageSet]:
     raise NashError(f"benchmark {config.benchmark}: no {protocol!r} search protocol for dataset {dataset}")
 
 
-def load_search_batches(config: RunConfig, device: torch.device) -> PairedBatches:
+def load_search_batches(config: RunConfig, device: torch.device, objects: RunObjects | None = None) -> PairedBatches:
     """The search's paired batches, normalised with the dataset's own mean/std."""
-    spec = get_dataset(get_benchmark(config.benchmark).dataset)
-    weight, arch = load_search_sets(config)
+    objects = RunObjects.for_config(config, objects)
+    spec = objects.dataset
+    weight, arch = load_search_sets(config, objects)
     return PairedBatches(
         weight,
         arch,

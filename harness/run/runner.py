@@ -16,9 +16,8 @@ import torch
 from benchmarks.errors import NashError, error_reason
 from benchmarks.kernels.compiled import compile_seconds
 from benchmarks.nb201.oracle import Nb201Oracle, default_oracle
-from benchmarks.registry.catalog import Benchmark, get_benchmark
-from benchmarks.registry.spaces import get_space
 from harness.config.checks import check_config
+from harness.config.objects import RunObjects
 from harness.config.run_config import RunConfig, check_published_setting
 from harness.instruments.search_instruments import SearchInstruments, check_analysis
 from harness.run.checkpoint import (
@@ -56,7 +55,6 @@ from harness.system.store import (
 )
 from searchers.base import EpochEnd, StepStats
 from searchers.precision import ForwardMode, check_precision_supported
-from searchers.registry import get_searcher
 
 
 @dataclass
@@ -75,29 +73,32 @@ def run_search(
     progress: bool = True,
     oracle: Nb201Oracle | None = None,
     resume: bool = False,
+    objects: RunObjects | None = None,
 ) -> RunResult:
     """Run one search; on any failure run.json says `failed` with the error, and it re-raises.
 
     `resume=True` continues from the run's last good checkpoint, starts fresh when there is none,
     and returns the stored result without running anything when the run is already done.
+    `objects`: the config's names as the caller resolved them (else they are resolved here, once).
     """
     check_config(config)  # every value in range, the device available: refused before anything is written
     resolve_device(config.device)
-    benchmark = get_benchmark(config.benchmark)
-    searcher_cls = get_searcher(config.searcher)
-    check_published_setting(config)
+    objects = RunObjects.for_config(config, objects)
+    searcher_cls = objects.searcher
+    check_published_setting(config, objects)
     searcher_cls.check_run(
         searcher_cls.options_type(**config.searcher_options),
         epochs=config.train.epochs,
         channels=config.network.channels,
     )
-    check_analysis(config, benchmark)
+    check_analysis(config, objects.benchmark)
     check_loggers(config.log)
     with run_lock(Path(out) / config.run_id):  # one process per run: a second one is refused
-        return _run_search_locked(config, Path(out), benchmark, overwrite, progress, oracle, resume)
+        return _run_search_locked(config, Path(out), objects, overwrite, progress, oracle, resume)
 
 
-def _run_search_locked(config, out: Path, benchmark, overwrite, progress, oracle, resume) -> RunResult:
+def _run_search_locked(config, out: Path, objects: RunObjects, overwrite, progress, oracle, resume) -> RunResult:
+    benchmark = objects.benchmark
     run_dir = Path(out) / config.run_id
     previous = _previous_facts(run_dir, config, overwrite, resume)
     if previous is not None and previous.get("status") == "done":
@@ -141,7 +142,7 @@ def _run_search_locked(config, out: Path, benchmark, overwrite, progress, oracle
             facts["oracle"] = {"source": str(oracle.source), "checksum_sha256": oracle.meta.get("checksum_sha256")}
         device = resolve_device(config.device)
         with determinism(config.deterministic, device):
-            rows = _search(config, benchmark, run_dir, progress, oracle, facts, device, resume and not overwrite, clock)
+            rows = _search(config, objects, run_dir, progress, oracle, facts, device, resume and not overwrite, clock)
     except BaseException as err:
         facts.update(status="failed" if isinstance(err, Exception) else "interrupted", error=f"{err}")
         facts["search_seconds"] = clock.seconds()
@@ -218,15 +219,14 @@ class _SearchClock:
         return self.before + time.perf_counter() - self.started
 
 
-def _search(config, benchmark: Benchmark, run_dir: Path, progress: bool, oracle, facts, device, resume, clock):
+def _search(config, objects: RunObjects, run_dir: Path, progress: bool, oracle, facts, device, resume, clock):
     facts["device"] = device_name(device)
     memory = PeakMemory(device)  # before the data and the supernet: they are the run's own memory
     facts["base_mem_mb"] = memory.base_mb
     check_precision_supported(config.perf.precision, device)  # before the data loads
     seed_everything(config.seed)
-    batches = load_search_batches(config, device)
-    space = get_space(benchmark.space)
-    searcher_cls = get_searcher(config.searcher)
+    batches = load_search_batches(config, device, objects)
+    benchmark, space, searcher_cls = objects.benchmark, objects.space, objects.searcher
     options = searcher_cls.options_type(**config.searcher_options)
     network = searcher_cls.build_supernet(
         space,
