@@ -240,6 +240,12 @@ class BilevelSearcher(Searcher):
         self.weight_optimizer.step()
         return sums
 
+    def arch_loss_terms(self) -> Tensor | None:
+        """Terms added to the cross-entropy of the first-order arch step (a regulariser of α, e.g. FairDARTS's
+        zero-one loss), with a graph to the arch parameters; None adds nothing. The epoch's `val_loss` and the
+        Hessian eigenvalue stay the cross-entropy alone."""
+        return None
+
     def clipped_parameters(self) -> list[Tensor]:
         """The parameters whose gradients the weight step's norm clip counts (θ; GDAS adds α)."""
         return list(self.network.parameters())
@@ -252,7 +258,7 @@ class BilevelSearcher(Searcher):
         the backward's work).
         """
         self.arch_optimizer.zero_grad(set_to_none=True)
-        sums = self._backward(batch, mixer, self.arch_parameters())
+        sums = self._backward(batch, mixer, self.arch_parameters(), extra=self.arch_loss_terms())
         if self.train.arch_grad_clip > 0:
             nn.utils.clip_grad_norm_(self.arch_parameters(), self.train.arch_grad_clip)
         self.arch_optimizer.step()
@@ -267,12 +273,14 @@ class BilevelSearcher(Searcher):
         """float32 logits of the search step's forward (bf16 autocast inside when configured)."""
         return run_forward(self.network, x, mixer, self.forward_mode)
 
-    def _backward(self, batch: Batch, mixer, inputs: list[Tensor] | None = None) -> tuple[Tensor, Tensor]:
-        """Forward, loss, backward into `inputs` (None: every leaf of the graph)."""
+    def _backward(
+        self, batch: Batch, mixer, inputs: list[Tensor] | None = None, extra: Tensor | None = None
+    ) -> tuple[Tensor, Tensor]:
+        """Forward, loss (+ `extra`), backward into `inputs` (None: every leaf); the sums are the loss's alone."""
         x, y = batch
         logits = self.forward(x, mixer)
         loss = F.cross_entropy(logits, y)
-        loss.backward(inputs=inputs)
+        (loss if extra is None else loss + extra).backward(inputs=inputs)
         return batch_sums(logits, y, loss)
 
     def relaxed_mixer(self):

@@ -30,6 +30,15 @@ def plugin_entry_points() -> list[EntryPoint]:
     return sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: (ep.name, ep.value))
 
 
+def origin(ep: EntryPoint) -> dict[str, str]:
+    """Where a plug-in comes from, for run.json: its distribution and version, and the entry point."""
+    dist = getattr(ep, "dist", None)
+    found = {"entry_point": f"{ep.name} = {ep.value}"}
+    if dist is not None:
+        found.update(distribution=dist.metadata["Name"], version=dist.version)
+    return found
+
+
 def describe(ep: EntryPoint) -> str:
     dist = getattr(ep, "dist", None)
     origin = f", from {dist.metadata['Name']} {dist.version}" if dist is not None else ""

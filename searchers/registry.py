@@ -18,7 +18,7 @@ from searchers.darts_minus import DartsMinus
 from searchers.drnas import DrNas
 from searchers.gdas import Gdas
 from searchers.pcdarts import PcDarts
-from searchers.plugins import first_line, load_plugins
+from searchers.plugins import first_line, load_plugins, origin, plugin_entry_points
 from searchers.rome import Rome
 from searchers.sdarts import SdartsRs
 
@@ -30,6 +30,8 @@ BUILTIN_SEARCHERS: dict[str, type[Searcher]] = {
 DESCRIPTIONS = dict(BUILTIN_DESCRIPTIONS)  # one copy, in the torch-free catalog (`nash searchers`)
 
 _PLUGINS, PLUGIN_PROBLEMS = load_plugins(BUILTIN_SEARCHERS)
+# Per loaded plug-in: its distribution, version and entry point (a run's run.json records its searcher's).
+PLUGIN_ORIGINS = {ep.name: origin(ep) for ep in plugin_entry_points() if ep.name in _PLUGINS}
 SEARCHERS: dict[str, type[Searcher]] = {**BUILTIN_SEARCHERS, **_PLUGINS}
 DESCRIPTIONS.update({name: f"{first_line(cls)} [plug-in]" for name, cls in _PLUGINS.items()})
 

@@ -55,6 +55,7 @@ from harness.system.store import (
 )
 from searchers.base import EpochEnd, StepStats
 from searchers.precision import ForwardMode, check_precision_supported
+from searchers.registry import PLUGIN_ORIGINS
 
 
 @dataclass
@@ -118,6 +119,7 @@ def _run_search_locked(config, out: Path, objects: RunObjects, overwrite, progre
         "deterministic": config.deterministic,
         "versions": versions(),
         "git_commit": git_commit(),
+        **({"searcher_plugin": PLUGIN_ORIGINS[config.searcher]} if config.searcher in PLUGIN_ORIGINS else {}),
         "host": socket.gethostname(),
         "started": (resume and (previous or {}).get("started")) or time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         # The oracle column summaries show for this benchmark, and what it means.

@@ -156,7 +156,9 @@ def reset_peak_memory(device: torch.device) -> None:
 
 
 def versions() -> dict[str, str]:
-    found = {"python": sys.version.split()[0], "platform": platform.platform()}
+    from searchers.api import PLUGIN_API_VERSION
+
+    found = {"python": sys.version.split()[0], "platform": platform.platform(), "nash_plugin_api": PLUGIN_API_VERSION}
     for package in ("nas-harness", "torch", "numpy", "pandas", "pyarrow"):
         try:
             found[package] = metadata.version(package)
