@@ -37,7 +37,7 @@ from searchers.base import TrainConfig
 from searchers.precision import ForwardMode, check_precision_supported
 from searchers.registry import get_searcher
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]  # the checkout holding harness/
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-import harness.config.run_config as config_module
+import harness.config.objects as config_module
 from benchmarks.errors import NashError
 from benchmarks.registry.catalog import get_benchmark
 from harness.cli.main import main
