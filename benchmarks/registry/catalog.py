@@ -55,7 +55,7 @@ _NB201_PAPER_EPOCHS = {
 # NB201 optimiser settings keep the searchers comparable). ROME: K=7 x 50 epochs ~ 350, its paper's budget.
 _NB201_PAPER_OPTIONS = {"pcdarts": {"k": 4, "warmup_epochs": 15}, "rome": _NB201_ROME | {"k": 7}}
 # CPU speed switches of the paper-size supernet (C=16, N=5), per searcher: the fastest float32 variant of
-# `python scripts/bench_speed.py --threads 2` (README "Speed and memory", 2026-12-07). Softmax mixtures run
+# `python scripts/bench_speed.py --threads 2` (docs/SPEED.md, 2026-12-07). Softmax mixtures run
 # whole cells compiled (DARTS 0.74x, DrNAS 0.52x of the fused default with channels_last); PC-DARTS's
 # channel slices are slower in channels_last (1.14x), so compile alone (0.76x); single-path GDAS / ROME
 # change their op blocks every step, so compile loses (GDAS 1.32x, ROME 1.31x) and channels_last alone

@@ -31,7 +31,7 @@ class Profile:
     # Lines `nash benchmarks` prints under the profile: per-searcher settings and their sources.
     notes: tuple[str, ...] = ()
     # Per searcher ("default" for the others): `perf` switches (harness.config.run_config.PerfConfig fields) of this
-    # profile's searches on the CPU, the fastest measured that keep float32 (README "Speed"); a GPU run keeps
+    # profile's searches on the CPU, the fastest measured that keep float32 (docs/SPEED.md); a GPU run keeps
     # PerfConfig's defaults, and `--set perf.NAME=VALUE` wins either way.
     cpu_perf: dict[str, dict[str, Any]] = field(default_factory=dict)
 

@@ -1,7 +1,7 @@
 """The fuzz suite's tools: run `nash` in this process, judge its failure, make tiny runs and datasets.
 
-Every case asserts the same promise (README, "Results"): a bad argument, a damaged or malicious file,
-a kill or a full disk ends with exit 2 (130 for a stop) and ONE line on stderr, without a
+Every case asserts the same promise (docs/RESULTS.md, "What every run promises"): a bad argument, a damaged
+or malicious file, a kill or a full disk ends with exit 2 (130 for a stop) and ONE line on stderr, without a
 traceback; no code from a file runs; and nothing is left that a later run would take for a result.
 """
 

@@ -1,4 +1,4 @@
-"""The README's Python example runs as written (taken from README.md, so the two cannot drift)."""
+"""docs/USAGE.md's Python example runs as written (taken from the page, so the two cannot drift)."""
 
 import functools
 import re
@@ -9,7 +9,7 @@ import harness.evaluate.train
 import harness.run.data
 from harness.evaluate.protocol import EvalProtocol
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "USAGE.md"
 TINY_EVALUATION = {"layers": 3, "channels": 4, "epochs": 1, "batch_size": 16, "train_per_class": 4, "test_per_class": 2}
 
 

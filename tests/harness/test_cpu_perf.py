@@ -35,7 +35,7 @@ def test_other_profiles_a_gpu_and_an_explicit_choice_keep_what_they_say(monkeypa
 
 
 def test_no_profile_turns_on_a_precision_other_than_float32():
-    """bf16's gradients are ~40 % off float64's (README "Speed and memory"): never a default."""
+    """bf16's gradients are ~40 % off float64's (docs/SPEED.md): never a default."""
     for bench in BENCHMARKS.values():
         for profile in bench.profiles.values():
             for name in [*BUILTIN_SEARCHERS, "a-plug-in"]:
