@@ -106,7 +106,7 @@ def alpha_figures(alpha: pd.DataFrame, per_run: pd.DataFrame, folder: Path) -> l
         fig.supylabel("softmax(α)", fontsize=9)
         fig.suptitle(f"α per edge — {_describe(run, facts)}", fontsize=9)
         stem = _file_stem(run)
-        stem = stem if stem not in stems else f"{stem}_{len(stems)}"  # two paths that sanitise alike
+        stem = stem if stem not in stems else f"{stem}_{len(stems)}"  # two paths that sanitise alike (plots.save)
         stems.add(stem)
         written.append(plots.save(fig, folder, f"alpha_{stem}"))
     return written

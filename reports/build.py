@@ -6,6 +6,7 @@ index says so; each plot is shown right after the table it belongs to; nothing h
 
 from __future__ import annotations
 
+import base64
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +18,9 @@ from reports import analysis_tables, arch_plot, paper_tables, plots, rome_tables
 from reports.collapse import CollapseRule, over_epochs, run_collapse, with_cell_counts
 from reports.collapse_plot import collapse_figures
 from reports.eigenvalue import EIGEN_COLUMN, EarlyStopRule, early_stops
+from reports.provenance import provenance
 from reports.ranking import TAU_COLUMN, benchmark_tau, final_metrics, mean_ranks, method_ranks, supernet_tau
-from reports.render import Table, to_html, to_markdown, write_table
+from reports.render import Table, markdown_escape, to_html, to_markdown, write_table
 from reports.runs import RunStore, load_store
 
 
@@ -27,6 +29,7 @@ class ReportOptions:
     rule: CollapseRule = CollapseRule()
     early_stop: EarlyStopRule = EarlyStopRule()
     published: bool = True
+    command: tuple[str, ...] = ()  # the command line that builds this report (provenance); () = `nash report RUNS`
 
 
 @dataclass
@@ -37,6 +40,8 @@ class Report:
     notes: list[str] = field(default_factory=list)  # what was skipped and why
     runs: int = 0
     figures: dict[str, list[Path]] = field(default_factory=dict)  # table name -> its plots, shown after it
+    provenance: list[tuple[str, str]] = field(default_factory=list)  # (label, text), shown first
+    source: Path | None = None  # the runs folder
 
     def add(self, table: Table | None, skipped: str = "", plots: list[Path] | None = None) -> None:
         if table is None:
@@ -71,8 +76,11 @@ def _finished(store: RunStore, report: Report) -> pd.DataFrame:
     return epochs
 
 
-def build_report(store: RunStore, out: Path, options: ReportOptions = ReportOptions()) -> Report:
-    report = Report(Path(out), runs=len(store.facts))
+def build_report(
+    store: RunStore, out: Path, options: ReportOptions = ReportOptions(), source: Path | None = None
+) -> Report:
+    report = Report(Path(out), runs=len(store.facts), source=source)
+    report.provenance = provenance(store.facts, source, Path(out), list(options.command) or None)
     if store.epochs.empty:
         raise NashError("no search run with finished epochs in that folder; run `nash search` or `nash demo` first")
     if store.duplicates:
@@ -148,7 +156,7 @@ def write_report(runs: str | Path, out: str | Path, options: ReportOptions = Rep
     store = load_store(runs)
     if store.facts.empty:
         raise NashError(f"no search runs (run.json files) under {runs}; point at the folder your searches wrote to")
-    return build_report(store, Path(out), options)
+    return build_report(store, Path(out), options, source=runs)
 
 
 _STYLE = (
@@ -160,22 +168,32 @@ _STYLE = (
 
 
 def _write_index(report: Report, store: RunStore) -> None:
+    """index.md, and index.html with every figure embedded (one file that opens offline and can be mailed);
+    provenance first, the tables with their figures, the warnings last."""
     folder = report.folder
     summary = f"{report.runs} search runs, {len(store.evaluations)} evaluation runs"
     if store.skipped:
         summary += f"; {len(store.skipped)} damaged runs skipped"
     notes = [*report.notes, *(f"skipped damaged run {s}" for s in store.skipped)]
-    md = ["# nash report", "", summary, "", *(f"- {note}" for note in notes), ""]
+    md = ["# nash report", "", markdown_escape(summary), "", "## Provenance", ""]
+    md += [f"- {label}: {markdown_escape(text)}" for label, text in report.provenance]
+    md.append("")
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>nash report</title><style>{_STYLE}</style>"
-             f"</head><body><h1>nash report</h1><p>{html.escape(summary)}</p>"]  # fmt: skip
-    parts += [f"<p class='note'>{html.escape(n)}</p>" for n in notes]
+             f"</head><body><h1>nash report</h1><p>{html.escape(summary)}</p>",
+             "<h2>Provenance</h2><table class='provenance'>"]  # fmt: skip
+    parts += [f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in report.provenance]
+    parts.append("</table>")
     for table in report.tables:
         md.append(to_markdown(table) if table.inline else _link(table, "md"))
         parts.append(to_html(table) if table.inline else _link(table, "html"))
         for png in report.figures.get(table.name, []):
             image = png.relative_to(folder).as_posix()
             md.append(f"![{png.stem}]({image})  \n(PDF: [{png.with_suffix('.pdf').name}]({image[:-4]}.pdf))\n")
-            parts.append(f"<img src='{html.escape(image)}' alt='{html.escape(png.stem)}'>")
+            data = base64.b64encode(png.read_bytes()).decode("ascii")
+            parts.append(f"<img src='data:image/png;base64,{data}' alt='{html.escape(png.stem)}'>")
+    if notes:
+        md += ["## Warnings", "", *(f"- {markdown_escape(note)}" for note in notes), ""]
+        parts.append("<h2>Warnings</h2>" + "".join(f"<p class='note'>{html.escape(n)}</p>" for n in notes))
     (folder / "index.md").write_text("\n".join(md) + "\n")
     (folder / "index.html").write_text("\n".join(parts) + "</body></html>\n")
 
@@ -185,6 +203,6 @@ def _link(table: Table, kind: str) -> str:
     rows = f"{len(table.frame)} rows"
     if kind == "md":
         path = f"tables/{table.name}"
-        return f"### {table.title}\n\n{rows}: [{path}.md]({path}.md), [CSV]({path}.csv)\n"
+        return f"### {markdown_escape(table.title)}\n\n{rows}: [{path}.md]({path}.md), [CSV]({path}.csv)\n"
     return (f"<h3 id='{table.name}'>{html.escape(table.title)}</h3><p>{rows}: <a href='tables/{table.name}.md'>"
             f"Markdown</a>, <a href='tables/{table.name}.csv'>CSV</a></p>")  # fmt: skip

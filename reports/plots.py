@@ -8,6 +8,7 @@ the setting (profile, seeds, epochs). Every function returns the PNG paths it wr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -76,7 +77,9 @@ def _span(values: list[int]) -> str:
 
 
 def save(fig, folder: Path, stem: str) -> Path:
+    """PNG and PDF of `fig`; the stem (made of run-file names: benchmarks, run paths) becomes a safe file name."""
     folder.mkdir(parents=True, exist_ok=True)
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("._")[:150] or "figure"
     png = folder / f"{stem}.png"
     fig.savefig(png, dpi=120, bbox_inches="tight")
     fig.savefig(folder / f"{stem}.pdf", bbox_inches="tight")

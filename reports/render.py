@@ -86,13 +86,23 @@ class Table:
         return self.frame.map(cell_text) if len(self.frame.columns) else self.frame.copy()
 
 
+# What can turn text from run files into markup: HTML and entities, links and images, table cells, line breaks
+# (emphasis and code spans only restyle, and nash's own notes use them).
+_MARKDOWN = {"\\": "\\\\", "<": "&lt;", "&": "&amp;", "[": "\\[", "]": "\\]", "|": "\\|", "\n": " ", "\r": " "}
+
+
+def markdown_escape(text: str) -> str:
+    """Text from run files as literal Markdown: no HTML, entity, link, image or table markup survives."""
+    return "".join(_MARKDOWN.get(ch, ch) for ch in str(text))
+
+
 def to_markdown(table: Table) -> str:
     frame = table.text()
-    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    header = "| " + " | ".join(markdown_escape(c) for c in frame.columns) + " |"
     rule = "|" + "|".join("---:" if num else "---" for num in numeric_columns(table.frame)) + "|"
-    lines = ["| " + " | ".join(v.replace("|", "\\|") for v in row) + " |" for row in frame.itertuples(index=False)]
-    notes = [f"\n{note}" for note in table.notes]
-    return "\n".join([f"### {table.title}", "", header, rule, *lines, *notes]) + "\n"
+    lines = ["| " + " | ".join(markdown_escape(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    notes = [f"\n{markdown_escape(note)}" for note in table.notes]
+    return "\n".join([f"### {markdown_escape(table.title)}", "", header, rule, *lines, *notes]) + "\n"
 
 
 _LATEX_PLAIN = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",

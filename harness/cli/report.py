@@ -7,6 +7,7 @@ nash report runs/ --out report/ --collapse-measure param_free --collapse-thresho
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,9 @@ def run_report(args: argparse.Namespace) -> int:
     from reports.staged_output import write_report_staged
 
     rule = CollapseRule(args.collapse_measure, args.collapse_threshold, args.nb201_collapse_threshold)
-    report = write_report_staged(args.runs, args.out, ReportOptions(rule=rule, published=args.published))
+    command = ("nash", "report", *sys.argv[2:]) if sys.argv[1:2] == ["report"] else ()  # as typed, for provenance
+    options = ReportOptions(rule=rule, published=args.published, command=command)
+    report = write_report_staged(args.runs, args.out, options)
     print(f"report of {report.runs} search runs: {len(report.tables)} tables, {len(report.plots)} plots")
     for note in report.notes:
         print(f"  {note}")

@@ -71,4 +71,4 @@ def test_the_report_draws_each_runs_alpha_and_the_skip_weight_and_tabulates_wher
     assert names == {"alpha_skip_nb201-cifar10.png", "alpha_nb201-cifar10__darts__quick__seed0.png",
                      "alpha_nb201-cifar10__gdas__quick__seed0.png"}  # fmt: skip
     assert all((tmp_path / "report" / "plots" / name).stat().st_size > 10_000 for name in names)
-    assert "alpha_nb201-cifar10__darts__quick__seed0.png" in (tmp_path / "report" / "index.html").read_text()
+    assert "alt='alpha_nb201-cifar10__darts__quick__seed0'" in (tmp_path / "report" / "index.html").read_text()

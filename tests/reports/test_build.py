@@ -29,11 +29,12 @@ def test_report_over_a_mixed_folder_writes_tables_plots_and_an_index(tmp_path, c
     for png in report.plots:
         assert png.read_bytes()[:4] == PNG_MAGIC and png.with_suffix(".pdf").read_bytes()[:4] == PDF_MAGIC
     index = (tmp_path / "report" / "index.html").read_text()
-    assert "<img src='plots/collapse_nb201-cifar10.png'" in index and "2 damaged runs skipped" in index
+    assert "<img src='data:image/png;base64," in index and "alt='collapse_nb201-cifar10'" in index
+    assert "2 damaged runs skipped" in index and index.index("Provenance") < index.index("Warnings")
     assert "Collapse statistics" in index and "NB201 cell with all 6 ops parameter-free" in index
     # each plot right after its table: the collapse figure before the next table, the cost bars after the cost table
-    assert index.index("id='collapse'") < index.index("plots/collapse_nb201") < index.index("id='collapse_runs'")
-    assert index.index("id='cost'") < index.index("plots/cost.png")
+    assert index.index("id='collapse'") < index.index("alt='collapse_nb201") < index.index("id='collapse_runs'")
+    assert index.index("id='cost'") < index.index("alt='cost'")
     assert "](plots/cost.png)" in (tmp_path / "report" / "index.md").read_text()
     collapse = (tmp_path / "report" / "tables" / "collapse.md").read_text()
     assert "| nb201-cifar10 | darts | quick | 3 | 2 | 6.0±0.0 | 6.0±0.0 |  |  | 100 | 1.0 | 54.30±0.00 |  |" in collapse
