@@ -39,7 +39,7 @@ def collapse_table(per_run: pd.DataFrame, rule: CollapseRule) -> Table:
                 "skips (reduce)": cell("skip_reduce", 1) if darts else None,
                 "#pf (reduce)": cell("param_free_reduce", 1) if darts else None,
                 "collapse rate %": Stat(100 * row["collapse_rate"], digits=0),
-                "collapse epoch": Stat(row["collapse_epoch_mean"], digits=1),
+                "collapse epoch": Stat(row["collapse_epoch_mean"], digits=_epoch_digits(row["collapse_epoch_mean"])),
                 "final acc %": Stat(row["final_acc_mean"], row["final_acc_std"], row["final_acc_n"]),
                 "test error %": Stat(row["test_error_mean"], row["test_error_std"], row["test_error_n"]),
             }
@@ -95,6 +95,11 @@ def early_stop_table(stops: pd.DataFrame, rule: EarlyStopRule) -> Table:
     return Table("early_stop", "Dominant Hessian eigenvalue: where RobustDARTS would stop", frame, notes)
 
 
+def _epoch_digits(mean: float) -> int:
+    """Epochs are whole numbers: a mean over seeds shows a decimal only when it has one."""
+    return 0 if mean != mean or float(mean).is_integer() else 1
+
+
 def rank_tables(ranks: pd.DataFrame, means: pd.DataFrame, taus: pd.DataFrame, metrics: pd.DataFrame) -> list[Table]:
     shown = ranks.map(lambda v: Stat(v, digits=1)).rename_axis(index=None, columns=None)
     shown.insert(0, "benchmark", list(ranks.index))
@@ -111,13 +116,14 @@ def rank_tables(ranks: pd.DataFrame, means: pd.DataFrame, taus: pd.DataFrame, me
     tau_frame = taus.map(lambda v: Stat(v)).rename_axis(index=None, columns=None)
     tau_frame.insert(0, "benchmark", list(taus.index))
     tau_note = "Kendall τ-b between two benchmarks' rankings over the searchers both have (empty below 2)."
-    return [
+    tables = [
         Table("method_ranks", "Method ranking per benchmark", shown.reset_index(drop=True), [rank_note]),
         Table("mean_ranks", "Mean rank over the benchmarks", mean_frame, [rank_note]),
-        Table(
-            "benchmark_tau", "Kendall τ between the benchmarks' rankings", tau_frame.reset_index(drop=True), [tau_note]
-        ),  # fmt: skip
     ]
+    if len(taus) >= 2:  # one benchmark: a 1x1 table of 1.00 says nothing
+        title = "Kendall τ between the benchmarks' rankings"
+        tables.append(Table("benchmark_tau", title, tau_frame.reset_index(drop=True), [tau_note]))
+    return tables
 
 
 def supernet_tau_table(taus: pd.DataFrame) -> Table:

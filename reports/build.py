@@ -128,7 +128,8 @@ def build_report(
         report.notes.append("skipped method rankings: no final metric (oracle accuracy or evaluation test error)")
     else:
         rank_tables = analysis_tables.rank_tables(ranks, mean_ranks(ranks), benchmark_tau(ranks), metrics)
-        report.add(rank_tables[0], plots=plots.rank_heatmap(ranks, figures))
+        heatmap = plots.rank_heatmap(ranks, figures) if len(ranks) >= 2 else []  # one benchmark: the table says it
+        report.add(rank_tables[0], plots=heatmap)
         for table in rank_tables[1:]:
             report.add(table)
 

@@ -37,8 +37,8 @@ def test_report_over_a_mixed_folder_writes_tables_plots_and_an_index(tmp_path, c
     assert index.index("id='cost'") < index.index("alt='cost'")
     assert "](plots/cost.png)" in (tmp_path / "report" / "index.md").read_text()
     collapse = (tmp_path / "report" / "tables" / "collapse.md").read_text()
-    assert "| nb201-cifar10 | darts | quick | 3 | 2 | 6.0±0.0 | 6.0±0.0 |  |  | 100 | 1.0 | 54.30±0.00 |  |" in collapse
-    assert "| s2-cifar10 | darts | quick | 2 | 1 | 5.0 | 5.0 | 0.0 | 3.0 | 100 | 1.0 |  | 6.00 |" in collapse
+    assert "| nb201-cifar10 | darts | quick | 3 | 2 | 6.0±0.0 | 6.0±0.0 |  |  | 100 | 1 | 54.30±0.00 |  |" in collapse
+    assert "| s2-cifar10 | darts | quick | 2 | 1 | 5.0 | 5.0 | 0.0 | 3.0 | 100 | 1 |  | 6.00 |" in collapse
     runs = (tmp_path / "report" / "tables" / "collapse_runs.md").read_text()
     assert "| nb201-cifar10 | darts | 1 | 3 | 6 | 6 |  | 1 | 54.30 |  |" in runs
     assert "| s2-cifar10 | rome | 0 | 2 | 2 | 2 | 0 |  |  | 3.00 |" in runs

@@ -51,3 +51,13 @@ def test_planted_markup_is_escaped_in_markdown_and_html(tmp_path):
 def test_markdown_escape_leaves_no_markup():
     text = markdown_escape("a|b <b>x</b> [l](u) ![i](u) \\ &amp;\nnext")
     assert text == "a\\|b &lt;b>x&lt;/b> \\[l\\](u) !\\[i\\](u) \\\\ &amp;amp; next"
+
+
+def test_one_benchmark_gets_no_benchmark_tau_table_or_rank_heatmap(tmp_path):
+    """A 1x1 τ table (1.00) and a one-row heatmap say nothing; the ranking table says it all."""
+    for searcher in ("darts", "gdas"):
+        run_search(tiny_config(searcher, epochs=1), tmp_path / "runs", progress=False)
+    report = write_report(tmp_path / "runs", tmp_path / "report")
+    names = {table.name for table in report.tables}
+    assert "method_ranks" in names and "benchmark_tau" not in names
+    assert not any(png.name.startswith("rank_heatmap") for png in report.plots)
