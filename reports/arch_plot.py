@@ -136,3 +136,40 @@ def _describe(run: str, facts: pd.DataFrame) -> str:
 def _file_stem(run: str) -> str:
     """A run path as a safe file name (runs come from shared folders: no separators or odd characters)."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", run).strip("._")[:150] or "run"
+
+
+SUPERNET_COLUMNS = (("train_acc", "train accuracy (%)"), ("val_acc", "val accuracy (%)"),
+                    ("train_loss", "train loss"), ("val_loss", "val loss"))  # fmt: skip
+
+
+def supernet_figures(counted: pd.DataFrame, per_run: pd.DataFrame, folder: Path, colours) -> list[Path]:
+    """Per benchmark: the supernet's train/val accuracy and loss over epochs, mean ± std over seeds per method."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    from reports.collapse import GROUP, group_label
+
+    present = [(c, label) for c, label in SUPERNET_COLUMNS if c in counted.columns and counted[c].notna().any()]
+    if not present:
+        return []
+    stats = {c: plots.ensure_setting_columns(over_epochs(counted, c)) for c, _ in present}
+    written = []
+    for benchmark in sorted(counted["benchmark"].unique()):
+        fig, axes = plt.subplots(2, 2, figsize=(10, 6), sharex=True, squeeze=False, layout="constrained")
+        for ax, (column, label) in zip(axes.flat, present, strict=False):
+            rows = stats[column][stats[column]["benchmark"] == benchmark]
+            styles = plots.line_styles(rows)
+            for key, line in rows.groupby(GROUP, sort=True):
+                name = f"{group_label(dict(zip(GROUP, key, strict=True)))} (n={int(line['seeds'].max())})"
+                marker = plots.searcher_marker(key[1], colours)
+                plots.draw_band(ax, line, colours[key[1]], styles[(key[1], key[2], key[3])], marker, name)
+            ax.set(ylabel=label)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.grid(alpha=0.3)
+        for ax in axes[-1]:
+            ax.set_xlabel("search epoch")
+        plots.legend_outside(axes[0][-1])
+        setting = plots.describe_setting(per_run[per_run["benchmark"] == benchmark])
+        fig.suptitle(f"Supernet during the search — {benchmark}, {setting}", fontsize=10)
+        written.append(plots.save(fig, folder, f"supernet_{benchmark}"))
+    return written

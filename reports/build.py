@@ -98,7 +98,8 @@ def build_report(
 
     report.add(analysis_tables.collapse_table(per_run, options.rule),
                plots=collapse_figures(counted, options.rule, figures, colours))  # fmt: skip
-    report.add(analysis_tables.run_collapse_table(per_run))
+    report.add(analysis_tables.run_collapse_table(per_run),
+               plots=arch_plot.supernet_figures(counted, per_run, figures, colours))  # fmt: skip
     report.add(paper_tables.nb201_table(per_run, published), "NAS-Bench-201 table: no NB201 runs")
     report.add(paper_tables.s1_s4_table(per_run, published), "S1–S4 table: no runs on s1-* … s4-*")
     report.add(rome_tables.s0_table(per_run, published), "S0 table: no runs on s0-*")

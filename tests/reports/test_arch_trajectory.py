@@ -71,4 +71,6 @@ def test_the_report_draws_each_runs_alpha_and_the_skip_weight_and_tabulates_wher
     assert names == {"alpha_skip_nb201-cifar10.png", "alpha_nb201-cifar10__darts__quick__seed0.png",
                      "alpha_nb201-cifar10__gdas__quick__seed0.png"}  # fmt: skip
     assert all((tmp_path / "report" / "plots" / name).stat().st_size > 10_000 for name in names)
+    # The supernet's train/val accuracy and loss per method sit with the per-run table.
+    assert [png.name for png in report.figures["collapse_runs"]] == ["supernet_nb201-cifar10.png"]
     assert "alt='alpha_nb201-cifar10__darts__quick__seed0'" in (tmp_path / "report" / "index.html").read_text()
