@@ -7,15 +7,17 @@ Reads the `arch_weights` column (`reports.arch_trajectory`); runs without it con
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from reports import plots
 from reports.arch_trajectory import arch_trajectory
-from reports.collapse import over_epochs
+from reports.collapse import GROUP, group_label, over_epochs
 from reports.render import Stat, Table
+from reports.settings import ensure_setting_columns
 
 SKIP = "skip_connect"
 SKIP_WEIGHT = "alpha_skip_weight"  # per run and epoch: softmax(α) of skip_connect, mean over the edges that have it
@@ -52,17 +54,17 @@ def arch_table(per_run: pd.DataFrame, alpha: pd.DataFrame) -> Table | None:
     """Per run: epochs stored; at the last one the mean skip weight, mean largest weight, edges led by skip."""
     if alpha.empty:
         return None
+    epochs = alpha.groupby("run_path")["epoch"].nunique()
     last = alpha[alpha["epoch"] == alpha.groupby("run_path")["epoch"].transform("max")]
-    lines = []
-    for run in per_run.to_dict("records"):
-        rows = last[last["run_path"] == run["run_path"]]
-        if rows.empty:
+    finished, lines = set(per_run["run_path"]), []
+    for run, rows in last.groupby("run_path", sort=False):
+        if run not in finished:
             continue
         leaders = rows.sort_values("weight").groupby("group", sort=False).tail(1)
         skip = rows.loc[rows["option"] == SKIP, "weight"]
         lines.append({
-            "run": run["run_path"],
-            "epochs": int(alpha.loc[alpha["run_path"] == run["run_path"], "epoch"].nunique()),
+            "run": run,
+            "epochs": int(epochs[run]),
             "mean skip weight": Stat(skip.mean(), n=1, digits=3) if len(skip) else None,
             "mean largest weight": Stat(leaders["weight"].mean(), n=1, digits=3),
             "edges led by skip": f"{int((leaders['option'] == SKIP).sum())} of {len(leaders)}",
@@ -76,9 +78,6 @@ def arch_table(per_run: pd.DataFrame, alpha: pd.DataFrame) -> Table | None:
 
 def alpha_figures(alpha: pd.DataFrame, per_run: pd.DataFrame, folder: Path) -> list[Path]:
     """One figure per run: a panel per edge, a line per op (softmax(α) against the search epoch)."""
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
     written, stems = [], set()
     facts = per_run.set_index("run_path")
     for run, rows in alpha.groupby("run_path", sort=True):
@@ -105,10 +104,10 @@ def alpha_figures(alpha: pd.DataFrame, per_run: pd.DataFrame, folder: Path) -> l
         fig.supxlabel("search epoch", fontsize=9)
         fig.supylabel("softmax(α)", fontsize=9)
         fig.suptitle(f"α per edge — {_describe(run, facts)}", fontsize=9)
-        stem = _file_stem(run)
+        stem = plots.safe_stem(f"alpha_{run}")
         stem = stem if stem not in stems else f"{stem}_{len(stems)}"  # two paths that sanitise alike (plots.save)
         stems.add(stem)
-        written.append(plots.save(fig, folder, f"alpha_{stem}"))
+        written.append(plots.save(fig, folder, stem))
     return written
 
 
@@ -133,26 +132,16 @@ def _describe(run: str, facts: pd.DataFrame) -> str:
     return f"{row.get('searcher')} on {row.get('benchmark')}, {row.get('profile')} profile, seed {row.get('seed')}"
 
 
-def _file_stem(run: str) -> str:
-    """A run path as a safe file name (runs come from shared folders: no separators or odd characters)."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", run).strip("._")[:150] or "run"
-
-
 SUPERNET_COLUMNS = (("train_acc", "train accuracy (%)"), ("val_acc", "val accuracy (%)"),
                     ("train_loss", "train loss"), ("val_loss", "val loss"))  # fmt: skip
 
 
 def supernet_figures(counted: pd.DataFrame, per_run: pd.DataFrame, folder: Path, colours) -> list[Path]:
     """Per benchmark: the supernet's train/val accuracy and loss over epochs, mean ± std over seeds per method."""
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
-    from reports.collapse import GROUP, group_label
-
     present = [(c, label) for c, label in SUPERNET_COLUMNS if c in counted.columns and counted[c].notna().any()]
     if not present:
         return []
-    stats = {c: plots.ensure_setting_columns(over_epochs(counted, c)) for c, _ in present}
+    stats = {c: ensure_setting_columns(over_epochs(counted, c)) for c, _ in present}
     written = []
     for benchmark in sorted(counted["benchmark"].unique()):
         fig, axes = plt.subplots(2, 2, figsize=(10, 6), sharex=True, squeeze=False, layout="constrained")

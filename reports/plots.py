@@ -76,11 +76,15 @@ def _span(values: list[int]) -> str:
     return f"{values[0]}–{values[-1]}" if contiguous and len(values) > 2 else ", ".join(map(str, values))
 
 
+def safe_stem(stem: str) -> str:
+    """A file name from run-file names (benchmarks, run paths): letters, digits, `_`, `.`, `-` only."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("._")[:150] or "figure"
+
+
 def save(fig, folder: Path, stem: str) -> Path:
-    """PNG and PDF of `fig`; the stem (made of run-file names: benchmarks, run paths) becomes a safe file name."""
+    """PNG and PDF of `fig`, named by `safe_stem(stem)`."""
     folder.mkdir(parents=True, exist_ok=True)
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("._")[:150] or "figure"
-    png = folder / f"{stem}.png"
+    png = folder / f"{safe_stem(stem)}.png"
     fig.savefig(png, dpi=120, bbox_inches="tight")
     fig.savefig(folder / f"{stem}.pdf", bbox_inches="tight")
     plt.close(fig)
