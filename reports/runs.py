@@ -24,8 +24,8 @@ whose run.json says `running` while no process holds its lock file is loaded as 
 from __future__ import annotations
 
 import fcntl
-import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +33,11 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from benchmarks.errors import NashError
+from benchmarks.safe_files import MIB, parse_json, read_bytes
 from reports.settings import SETTING, with_settings
 
 RUN_FILE = "run.json"
@@ -44,6 +47,13 @@ LOCK_FILE = ".nash-run.lock"  # held by the process writing the run (harness.sys
 KEY = "run_path"
 IDENTITY = ("benchmark", "searcher", "profile", "seed", "variant", SETTING)
 EVAL_FIELDS = ("test_error", "params", "flops", "seconds", "peak_mem_mb", "run_id")
+# Size limits of the files a report reads whole (a FIFO, a device or a planted multi-GB file is refused, not read):
+RUN_JSON_LIMIT = 4 * MIB  # a run.json is a few kB: config, versions, final result
+EPOCHS_LIMIT = 256 * MIB  # one row per epoch (~5 kB with α); 5,000 epochs (the most a run takes) are ~25 MB
+RANKING_LIMIT = 64 * MIB  # a fixed sample of cells (hundreds) x ranking points: a few MB at most
+# Names a report turns into table rows, file names and plot labels: benchmark, searcher, profile, variant.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # NUL, newline, escape sequences: never in a run's own text
 
 
 @dataclass
@@ -80,9 +90,11 @@ def _find_run_dirs(folder: Path) -> list[Path]:
 
 
 def _read_facts(run_dir: Path, check_writer: bool = True) -> dict[str, Any]:
-    payload = json.loads((run_dir / RUN_FILE).read_text())
+    path = run_dir / RUN_FILE
+    payload = parse_json(read_bytes(path, RUN_JSON_LIMIT, RUN_FILE), RUN_FILE, path)
     if not isinstance(payload, dict):
         raise ValueError("run.json is not a JSON object")
+    _check_run_fields(payload)
     if check_writer and payload.get("status") == "running" and _writer_gone(run_dir):
         payload = _read_facts(run_dir, check_writer=False)  # it may have finished since the first read
         if payload.get("status") == "running":
@@ -93,6 +105,43 @@ def _read_facts(run_dir: Path, check_writer: bool = True) -> dict[str, Any]:
 _IDENTITY_TYPES = {"benchmark": str, "searcher": str, "profile": str, "seed": int}
 _INTEGER_COLUMNS = ("epoch", "skip_count", "param_free_count")
 _NUMBER_COLUMNS = ("train_loss", "train_acc", "val_loss", "val_acc", "tau", "epoch_seconds", "peak_mem_mb")
+# run.json fields every report reads, with their types (absent or null is allowed: older runs lack some).
+_RUN_FIELD_TYPES = {"status": str, "kind": str, "run_id": str, "final": dict, "evaluation": dict, "network": dict}
+_EVAL_FIELD_TYPES = {"benchmark": str, "profile": str, "seed": int, "genotype": str, "device": str}
+
+
+def _expected(kind: type) -> str:
+    return {str: "text", int: "an integer", dict: "an object"}[kind]
+
+
+def _check_type(where: str, value: Any, kind: type) -> None:
+    if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+        raise ValueError(f"{where} is a {type(value).__name__}, expected {_expected(kind)}")
+
+
+def _check_text(where: str, value: Any, name: bool = False) -> None:
+    """Text a report shows: no control characters (NUL, escapes); a `name` also makes file names and labels."""
+    if not isinstance(value, str) or not value:
+        return
+    if name and not _NAME.fullmatch(value):
+        raise ValueError(f"{where} {value[:40]!r} is not a name (letters, digits, . _ + -; at most 100)")
+    if _CONTROL.search(value):
+        raise ValueError(f"{where} holds control characters")
+
+
+def _check_run_fields(payload: dict[str, Any]) -> None:
+    """The run-level fields a report reads have their types; a ValueError names the first that does not."""
+    for key, kind in _RUN_FIELD_TYPES.items():
+        _check_type(key, payload.get(key), kind)
+    for key in ("status", "kind", "run_id"):
+        _check_text(key, payload.get(key), name=key != "run_id")
+    if payload.get("kind") == "evaluation":
+        for key, kind in _EVAL_FIELD_TYPES.items():
+            _check_type(key, payload.get(key), kind)
+            _check_text(key, payload.get(key), name=key in ("benchmark", "profile"))
+    final = payload.get("final") or {}
+    _check_type("final.genotype", final.get("genotype"), str)
+    _check_text("final.genotype", final.get("genotype"))
 
 
 def _check_search_identity(payload: dict[str, Any]) -> None:
@@ -105,6 +154,20 @@ def _check_search_identity(payload: dict[str, Any]) -> None:
         if not isinstance(value, kind) or isinstance(value, bool):
             found = "missing" if value is None else f"a {type(value).__name__}"
             raise ValueError(f"config.{name} is {found}, expected a {kind.__name__}")
+        _check_text(f"config.{name}", value, name=True)
+    _check_type("config.variant", config.get("variant"), str)
+    _check_text("config.variant", config.get("variant"), name=True)
+
+
+def _check_genotype_text(table: pa.Table) -> None:
+    """The epochs' genotype strings hold no control characters (a NUL byte, an escape sequence)."""
+    if "genotype" not in table.column_names:
+        return
+    column = table.column("genotype")
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(pa.string())
+    if pc.any(pc.match_substring_regex(column, r"[\x00-\x1f\x7f]")).as_py():
+        raise ValueError("column genotype holds control characters")
 
 
 def _merged_schema(table: pa.Table, schema: pa.Schema | None, check_columns: bool) -> pa.Schema:
@@ -133,13 +196,18 @@ def _merged_schema(table: pa.Table, schema: pa.Schema | None, check_columns: boo
 
 def _writer_gone(run_dir: Path) -> bool:
     """Nobody holds the run's lock file (the store format of harness.system.run_lock: flock on LOCK_FILE)."""
-    try:
-        with open(run_dir / LOCK_FILE, "rb") as handle:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)  # dropped at close: a probe, not a hold
+    try:  # O_NONBLOCK: a FIFO planted as the lock file must not hang the report
+        fd = os.open(run_dir / LOCK_FILE, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         return True  # a running writer keeps the file until it has written its final status
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # dropped at close: a probe, not a hold
     except OSError:  # held (BlockingIOError), or a file system without locks: trust run.json
         return False
+    finally:
+        os.close(fd)
     return True
 
 
@@ -172,10 +240,15 @@ def _eval_fact_row(payload: dict[str, Any], run_path: str) -> dict[str, Any]:
     return row
 
 
-def _read_parquet(path: Path) -> pa.Table:
+def _read_parquet(path: Path, limit: int) -> pa.Table | None:
+    """The table in `path` (None if absent), checked first: a regular file under `limit` bytes (no FIFO, device
+    or planted huge file)."""
+    if not os.path.lexists(path):
+        return None
+    data = read_bytes(path, limit, path.name)
     # One small file at a time: ParquetFile without threads skips the dataset layer and the thread pool
     # (2-3x faster than pq.read_table on run-sized files).
-    with pq.ParquetFile(path) as handle:
+    with pq.ParquetFile(pa.BufferReader(data)) as handle:
         return handle.read(use_threads=False)
 
 
@@ -189,6 +262,7 @@ def load_store(folder: str | Path) -> RunStore:
     for run_dir in sorted(_find_run_dirs(folder), key=lambda p: (len(p.parts), p.as_posix())):
         run_path = run_dir.relative_to(folder).as_posix() or "."
         try:
+            _check_text("its folder name", run_path)
             payload = _read_facts(run_dir)
             if payload.get("kind") == "evaluation":
                 if not all(isinstance(payload.get(key) or {}, dict) for key in ("final", "network")):
@@ -200,15 +274,18 @@ def load_store(folder: str | Path) -> RunStore:
                     duplicates.append(f"{run_path} (a copy of {copy_of})")
                 continue
             _check_search_identity(payload)
-            epochs = _read_parquet(run_dir / EPOCHS_FILE) if (run_dir / EPOCHS_FILE).exists() else None
-            ranking = _read_parquet(run_dir / RANKING_FILE) if (run_dir / RANKING_FILE).exists() else None
+            epochs = _read_parquet(run_dir / EPOCHS_FILE, EPOCHS_LIMIT)
+            ranking = _read_parquet(run_dir / RANKING_FILE, RANKING_LIMIT)
+            if epochs is not None:
+                _check_genotype_text(epochs)
             merged = {}  # into `schemas` only once the whole run is accepted
             for name, table in ((EPOCHS_FILE, epochs), (RANKING_FILE, ranking)):
                 if table is not None:
                     merged[name] = _merged_schema(table, schemas[name], check_columns=name == EPOCHS_FILE)
             schemas.update(merged)
-        except (OSError, ValueError, pa.ArrowException) as err:  # JSONDecodeError is a ValueError
-            reason = f"{run_dir}: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+        except (OSError, ValueError, NashError, pa.ArrowException) as err:  # JSONDecodeError is a ValueError
+            text = str(err).splitlines()[0] if str(err) else ""
+            reason = f"{run_dir!s:.300}: {type(err).__name__}: {_CONTROL.sub('?', text)}"
             warn(f"skipping damaged run {reason}")
             skipped.append(reason)
             continue

@@ -18,6 +18,9 @@ from typing import Any
 from benchmarks.errors import NashError
 
 SEED_LIMIT = 2**32  # NumPy's global seeding (np.random.seed) takes 0 .. 2**32-1
+# The longest published protocol is DARTS's 600-epoch evaluation (NB201: 200); 10,000 leaves room for long
+# studies, and anything beyond is a typo (an extra zero or two) that would plan a run of months.
+MAX_EPOCHS = 10_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,7 +44,7 @@ _ANY_SEED = Range(f"an integer in 0 .. 2**32-1 ({SEED_LIMIT - 1})", lambda v: 0 
 _DEVICE = re.compile(r"auto|cpu|mps|(cuda|xpu)(:\d+)?")
 
 RANGES: dict[tuple[str, str], Range] = {
-    ("train", "epochs"): _at_least(1),
+    ("train", "epochs"): Range(f"an integer in 1 .. {MAX_EPOCHS:,}", lambda v: type(v) is int and 1 <= v <= MAX_EPOCHS),
     ("train", "batch_size"): _at_least(1),
     ("train", "lr"): _at_least(0),
     ("train", "lr_min"): _at_least(0),
@@ -61,6 +64,12 @@ RANGES: dict[tuple[str, str], Range] = {
     ("data", "arch_per_class"): _at_least(1),
     ("data", "split_seed"): _ANY_SEED,
 }
+
+
+def check_epochs(epochs: Any, name: str = "--epochs") -> None:
+    """Epochs are whole and at most MAX_EPOCHS, wherever they are given (flag, file, preset, protocol)."""
+    if type(epochs) is not int or not 1 <= epochs <= MAX_EPOCHS:
+        raise NashError(f"{name} must be an integer in 1 .. {MAX_EPOCHS:,}, got {epochs!r}")
 
 
 def check_seed(seed: Any, name: str = "--seed") -> None:

@@ -25,25 +25,27 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.errors import NashError
+from benchmarks.safe_files import MIB, read_bytes
 from harness.config.objects import RunObjects
 from harness.config.run_config import SECTIONS, RunConfig, set_field
 
 TOP_LEVEL = ("deterministic", "device")
 COMMAND_LINE_ONLY = ("benchmark", "searcher", "profile", "seed", "epochs")
+# A config file sets a few dozen fields (a few kB); 1 MiB is far beyond any real one and still parses in a blink.
+CONFIG_FILE_LIMIT = 1 * MIB
 
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
-    """The file's tables as a dict; a missing or malformed file is a one-line NashError."""
+    """The file's tables as a dict; a missing, odd (FIFO, device, folder), oversized or malformed file is a
+    one-line NashError."""
+    data = read_bytes(path, CONFIG_FILE_LIMIT, "config file")  # never blocks on a FIFO, never reads GBs
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except OSError as err:
-        raise NashError(f"cannot read config file {path}: {err.strerror}") from None
+        return tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise NashError(f"config file {path} is not valid TOML: {err}") from None
     except UnicodeDecodeError as err:  # TOML is UTF-8 by definition
         raise NashError(f"config file {path} is not UTF-8 text (byte {err.start}); save it as UTF-8") from None
-    except RecursionError:
+    except RecursionError:  # tomllib recurses per nested array or inline table: the stack bounds the nesting
         raise NashError(f"config file {path} nests its values too deeply to be a config file") from None
 
 

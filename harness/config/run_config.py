@@ -10,7 +10,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from benchmarks.datasets.catalog import find_in_root, missing_dataset_message
 from benchmarks.errors import NashError
-from harness.config.checks import check_field, check_seed
+from harness.config.checks import check_epochs, check_field, check_seed
 from harness.config.objects import RunObjects
 from harness.system.environment import runs_on_cpu
 from searchers.base import TrainConfig
@@ -275,8 +275,7 @@ def resolve_config(
     bench, prof, searcher_cls = objects.benchmark, objects.profile, objects.searcher
     check_seed(seed)
     n_epochs = prof.epochs_for(searcher) if epochs is None else epochs
-    if n_epochs < 1:
-        raise NashError(f"--epochs must be at least 1, got {n_epochs}")
+    check_epochs(n_epochs)
     source = resolve_data_source(bench.dataset, data, data_root, needs_full=prof.data["source"] != "embedded")
     options = searcher_cls.options_type(**prof.options_for(searcher))
     searcher_cls.validate_for_space(bench.space, options)

@@ -11,6 +11,7 @@ from benchmarks.darts.genotype import Genotype
 from benchmarks.darts.spaces import get_darts_space
 from benchmarks.errors import NashError
 from benchmarks.registry.profiles import Benchmark
+from harness.config.checks import check_epochs
 from searchers.base import cosine_lr
 
 
@@ -50,8 +51,7 @@ class EvalProtocol:
         return protocol
 
     def check(self) -> None:
-        if self.epochs < 1:
-            raise NashError(f"--epochs must be at least 1, got {self.epochs}")
+        check_epochs(self.epochs)
         if self.network not in ("cifar", "imagenet"):
             raise NashError(f"evaluation network must be cifar or imagenet, got {self.network!r}")
         if self.lr_schedule not in ("cosine", "linear"):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.errors import NashError
+from benchmarks.safe_files import MIB
 from harness.system.store import read_json, write_json
 
 if TYPE_CHECKING:  # sweep_plan resolves configs (torch); `nash status` reads the manifest without it
@@ -27,6 +28,9 @@ if TYPE_CHECKING:  # sweep_plan resolves configs (torch); `nash status` reads th
 MANIFEST_FILE = "sweep.json"
 LOCK_FILE = ".sweep.lock"
 STATES = ("pending", "running", "done", "failed")
+# A cell's entry (spec, fingerprint, a few claims in its history) is ~1-2 kB; a sweep has at most
+# plan.MAX_SWEEP_CELLS (5,000) cells, so 64 MiB leaves room for many retries and nothing larger is a manifest.
+MANIFEST_LIMIT = 64 * MIB
 
 
 def now() -> float:
@@ -134,7 +138,7 @@ class Manifest:
         return self._read()
 
     def _read(self) -> dict[str, Any]:
-        data = read_json(self.path, damaged_manifest_advice(self.path))
+        data = read_json(self.path, damaged_manifest_advice(self.path), MANIFEST_LIMIT)
         problem = _manifest_problem(data)
         if problem:
             raise NashError(f"{self.path} is not a sweep manifest ({problem}); {damaged_manifest_advice(self.path)}")

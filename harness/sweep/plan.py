@@ -80,6 +80,10 @@ class SweepRequest:
 
 
 MAX_SEEDS = 1000  # per sweep; the manifest is rewritten whole at every claim, so it should stay small
+# Cells per sweep (searchers x benchmarks x variants x seeds): the paper preset has 180. Every claim rewrites
+# the whole manifest (~1-2 kB a cell) and planning resolves each cell's config (~ms), so 5,000 cells is
+# ~10 MB per rewrite and seconds of planning; a larger product is a mistake, or several sweeps on one --out.
+MAX_SWEEP_CELLS = 5000
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -203,10 +207,26 @@ def _budget_epochs(spec: CellSpec) -> int:
     return scaled_epochs(base.searcher_options["k"], base.train.epochs, spec.options["k"])
 
 
+def check_cell_count(request: SweepRequest) -> None:
+    """Refuse a sweep of more than MAX_SWEEP_CELLS cells before any cell is built (a mistyped preset or range)."""
+    variants = len(request.preset.variants) if request.preset and request.preset.variants else 1
+    excluded = set(request.preset.exclude) if request.preset else set()
+    searchers, benchmarks = set(request.searchers), set(request.benchmarks)
+    pairs = len(searchers) * len(benchmarks) - sum(s in searchers and b in benchmarks for s, b in excluded)
+    cells = pairs * variants * len(request.seeds)
+    if cells > MAX_SWEEP_CELLS:
+        raise NashError(
+            f"this sweep has {cells:,} cells ({pairs} searcher x benchmark pairs x {variants} variants x "
+            f"{len(request.seeds)} seeds), over the limit of {MAX_SWEEP_CELLS:,}; split it into several sweeps "
+            "on the same --out (done cells are kept)"
+        )
+
+
 def plan_sweep(request: SweepRequest) -> list[PlannedCell]:
     """Resolve every cell (raises NashError on the first invalid one) and note missing datasets."""
     if not request.searchers or not request.benchmarks or not request.seeds:
         raise NashError("a sweep needs at least one searcher, benchmark and seed (--searchers, --benchmarks, --seeds)")
+    check_cell_count(request)
     cells: list[PlannedCell] = []
     for spec in expand_specs(request):
         raise_if_stop_requested()  # planning a large sweep takes a while: SIGTERM stops it here

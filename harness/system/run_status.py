@@ -6,12 +6,14 @@ see `harness.system.run_lock`) is shown as `interrupted`: `nash search ... --res
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
+from benchmarks.errors import NashError
+from benchmarks.safe_files import parse_json, read_bytes
 from harness.system.run_lock import RUN_FILE, run_status
+from harness.system.store import RUN_JSON_LIMIT
 
 STATUSES = ("running", "interrupted", "done", "failed")
 
@@ -23,14 +25,12 @@ def find_runs(folder: Path) -> list[Path]:
 def describe_run(run_dir: Path) -> dict[str, Any]:
     """The run's id, kind, status (with `interrupted` derived), epochs done, seconds and error."""
     try:
-        facts = json.loads((run_dir / RUN_FILE).read_text())
-        if not isinstance(facts, dict):
-            raise ValueError("not a JSON object")
-        odd = [key for key in ("kind", "status") if not isinstance(facts.get(key, ""), str)]
-        if odd:  # a row of this table shows them as text: another type is damage, not a status
-            raise ValueError(f"its {' and '.join(odd)} {'are' if len(odd) > 1 else 'is'} not text")
-    except (OSError, ValueError) as err:
-        return {"status": "damaged", "note": f"cannot read {RUN_FILE}: {err}"}
+        facts = parse_json(read_bytes(run_dir / RUN_FILE, RUN_JSON_LIMIT, RUN_FILE), RUN_FILE, run_dir / RUN_FILE)
+        problem = _facts_problem(facts)
+    except NashError as err:  # a FIFO, a device, an oversized or not-JSON file: a row of its own, not a hang
+        return {"status": "damaged", "note": str(err)}
+    if problem:  # a row of this table shows them as text or numbers: another type is damage, not a status
+        return {"status": "damaged", "note": f"cannot read {RUN_FILE}: {problem}"}
     status = run_status(run_dir, facts.get("status"))
     final = facts.get("final") if isinstance(facts.get("final"), dict) else {}
     seconds = facts.get("search_seconds", final.get("seconds"))
@@ -44,6 +44,30 @@ def describe_run(run_dir: Path) -> dict[str, Any]:
         "seconds": seconds if isinstance(seconds, int | float) else None,
         "note": str(note).splitlines()[0] if note else "",
     }
+
+
+# Fields this table shows, with the types it can show them as; another type is damage, not a value.
+_FIELD_TYPES = {
+    "kind": (str, "text"),
+    "status": (str, "text"),
+    "epochs_completed": (int, "an integer"),
+    "search_seconds": ((int, float), "a number"),
+    "error": (str, "text"),
+    "final": (dict, "an object"),
+}
+
+
+def _facts_problem(facts: Any) -> str | None:
+    """What makes `facts` not a run.json this table can show: one phrase naming the field, or None."""
+    if not isinstance(facts, dict):
+        return "not a JSON object"
+    for key, (kind, expected) in _FIELD_TYPES.items():
+        value = facts.get(key)
+        if key not in facts or (value is None and key not in ("kind", "status")):  # null is no kind or status
+            continue
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return f"field {key!r} is a {type(value).__name__}, expected {expected}"
+    return None
 
 
 def format_runs_status(folder: Path, run_dirs: list[Path]) -> str:

@@ -14,12 +14,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.errors import NashError, error_reason
+from benchmarks.errors import NashError
+from benchmarks.safe_files import MIB, parse_json, read_bytes
 
 RUN_FILE = "run.json"
 EPOCHS_FILE = "epochs.parquet"
 # JSON of the architecture's normalised weights after the epoch (`searchers.arch_weights`; docs/RESULTS.md).
 ARCH_WEIGHTS_COLUMN = "arch_weights"
+# A run.json is a few kB (config, versions, final result); 4 MiB is ~1000x that and still reads in a blink.
+RUN_JSON_LIMIT = 4 * MIB
 _JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
 
 
@@ -84,20 +87,20 @@ def write_epochs(path: Path, rows: list[dict[str, Any]]) -> None:
     atomic_write(path, lambda handle: frame.to_parquet(handle, index=False))
 
 
-def read_json(path: Path, advice: str | None = None) -> dict[str, Any]:
-    """The JSON object in `path`; unreadable, not JSON or not an object is a one-line NashError.
+def read_json(path: Path, advice: str | None = None, limit: int = RUN_JSON_LIMIT) -> dict[str, Any]:
+    """The JSON object in `path`, a regular file of at most `limit` bytes; anything else is a one-line NashError.
 
     `advice` says how to go on without losing work (default: that of a run folder's run.json).
     """
-    try:
-        payload = json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError) as err:  # JSONDecodeError, UnicodeDecodeError: ValueErrors
-        reason = error_reason(err)[:200]
-    else:
-        if isinstance(payload, dict):
-            return payload
-        reason = f"valid JSON but {_JSON_TYPES.get(type(payload), 'null')}, not an object"
-    raise NashError(f"cannot read {path} ({reason}); {advice or damaged_run_file_advice(path.parent)}")
+    advice = advice or damaged_run_file_advice(path.parent)
+    try:  # no FIFO, device or folder, nothing over the limit, no nesting that would exhaust the stack
+        payload = parse_json(read_bytes(path, limit, path.name), path.name, path)
+    except NashError as err:
+        raise NashError(f"{err}; {advice}") from None
+    if isinstance(payload, dict):
+        return payload
+    reason = f"valid JSON but {_JSON_TYPES.get(type(payload), 'null')}, not an object"
+    raise NashError(f"cannot read {path} ({reason}); {advice}")
 
 
 def damaged_run_file_advice(run_dir: Path) -> str:

@@ -76,4 +76,4 @@ def test_an_evaluation_run_with_odd_entries_is_skipped(tmp_path, capsys):
     (folder / "run.json").write_text(json.dumps({"kind": "evaluation", "status": "done", "final": [1]}))
     store = load_store(runs)
     assert len(store.facts) == 3 and store.evaluations.empty and len(store.skipped) == 1
-    assert "final or network entry is not an object" in capsys.readouterr().err
+    assert "final is a list, expected an object" in capsys.readouterr().err
