@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks.errors import NashError
-from reports import analysis_tables, arch_plot, paper_tables, plots, rome_tables
+from reports import analysis_tables, arch_plot, cell_plot, paper_tables, plots, rome_tables
 from reports.collapse import CollapseRule, over_epochs, run_collapse, with_cell_counts
 from reports.collapse_plot import collapse_figures
 from reports.eigenvalue import EIGEN_COLUMN, EarlyStopRule, early_stops
@@ -30,6 +30,7 @@ class ReportOptions:
     early_stop: EarlyStopRule = EarlyStopRule()
     published: bool = True
     command: tuple[str, ...] = ()  # the command line that builds this report (provenance); () = `nash report RUNS`
+    cell_epochs: tuple[int, ...] = ()  # draw each run's cell at these epochs too (the final cell always)
 
 
 @dataclass
@@ -100,6 +101,10 @@ def build_report(
                plots=collapse_figures(counted, options.rule, figures, colours))  # fmt: skip
     report.add(analysis_tables.run_collapse_table(per_run),
                plots=arch_plot.supernet_figures(counted, per_run, figures, colours))  # fmt: skip
+    cells, cell_figures, undrawn = cell_plot.cells_table(per_run, counted, figures, options.cell_epochs)
+    report.add(cells, "drawn cells: no run has a final genotype", plots=cell_figures)
+    if undrawn:
+        report.notes.append(undrawn)
     report.add(paper_tables.nb201_table(per_run, published), "NAS-Bench-201 table: no NB201 runs")
     report.add(paper_tables.s1_s4_table(per_run, published), "S1–S4 table: no runs on s1-* … s4-*")
     report.add(rome_tables.s0_table(per_run, published), "S0 table: no runs on s0-*")

@@ -86,7 +86,7 @@ def save(fig, folder: Path, stem: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     png = folder / f"{safe_stem(stem)}.png"
     fig.savefig(png, dpi=120, bbox_inches="tight")
-    fig.savefig(folder / f"{stem}.pdf", bbox_inches="tight")
+    fig.savefig(png.with_suffix(".pdf"), bbox_inches="tight")
     plt.close(fig)
     return png
 

@@ -1,6 +1,7 @@
 """`nash report RUNS --out DIR`: tables, plots and an index.html over every run under a folder.
 
 nash report runs/ --out report/
+nash report runs/ --out report/ --cells-at 0,10,25
 nash report runs/ --out report/ --collapse-measure param_free --collapse-threshold 4 --no-published
 """
 
@@ -43,8 +44,23 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=True,
         help="put the papers' published numbers beside ours and mark differences (default: on)",
     )
+    p.add_argument(
+        "--cells-at",
+        type=_epoch_list,
+        default=(),
+        metavar="EPOCHS",
+        help="also draw each run's cell at these search epochs, e.g. 0,10,25 (the final cell is always drawn)",
+    )
     p.set_defaults(func=run_report)
     return p
+
+
+def _epoch_list(text: str) -> tuple[int, ...]:
+    """`--cells-at 0,10,25`: at most 20 non-negative whole epochs."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts or len(parts) > 20 or not all(part.isdigit() and len(part) <= 6 for part in parts):
+        raise argparse.ArgumentTypeError(f"expected up to 20 epochs as whole numbers, e.g. 0,10,25; got {text[:40]!r}")
+    return tuple(sorted({int(part) for part in parts}))
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -54,7 +70,7 @@ def run_report(args: argparse.Namespace) -> int:
 
     rule = CollapseRule(args.collapse_measure, args.collapse_threshold, args.nb201_collapse_threshold)
     command = ("nash", "report", *sys.argv[2:]) if sys.argv[1:2] == ["report"] else ()  # as typed, for provenance
-    options = ReportOptions(rule=rule, published=args.published, command=command)
+    options = ReportOptions(rule=rule, published=args.published, command=command, cell_epochs=args.cells_at)
     report = write_report_staged(args.runs, args.out, options)
     print(f"report of {report.runs} search runs: {len(report.tables)} tables, {len(report.plots)} plots")
     for note in report.notes:
