@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks.errors import NashError
-from reports import analysis_tables, arch_plot, cell_plot, paper_tables, plots, rome_tables
+from reports import analysis_tables, arch_plot, cell_plot, paper_tables, plots, rome_tables, searcher_columns
 from reports.collapse import CollapseRule, over_epochs, run_collapse, with_cell_counts
 from reports.collapse_plot import collapse_figures
 from reports.eigenvalue import EIGEN_COLUMN, EarlyStopRule, early_stops
@@ -127,6 +127,9 @@ def build_report(
     report.add(arch_plot.arch_table(per_run, alpha), "α trajectory: no run stores `arch_weights`",
                plots=[*arch_plot.skip_weight_curves(with_skip, per_run, figures, colours),
                       *arch_plot.alpha_figures(alpha, per_run, figures)])  # fmt: skip
+
+    own, own_plots = searcher_columns.searcher_columns_table(counted, per_run, figures, colours)
+    report.add(own, "searchers' own columns: no numeric per-epoch column beyond nash's", plots=own_plots)
 
     metrics = final_metrics(per_run)
     ranks = method_ranks(metrics)
