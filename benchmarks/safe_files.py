@@ -2,9 +2,16 @@
 
 Reads: a file is opened without blocking (a FIFO in place of a file must not hang nash), must be a
 regular file, and is read up to a size limit named in the message; JSON is parsed only after its
-nesting depth is checked. Writes: a file nash creates is created exclusively and never through a
-symbolic link planted where nash will write; a folder nash writes into must be a real folder.
-Everything wrong is a one-line NashError naming the file and what was expected. Torch-free.
+nesting depth is checked.
+
+Writes follow one rule: the folder the user names (`--out`, `--from-run`) may be a symbolic link, their
+choice, and is followed; nothing nash makes or writes inside it is. A folder nash writes into must be a
+real folder (`real_folder`); a file nash replaces whole (run.json, epochs.parquet, a checkpoint, a
+report's files) is written to a new temporary file (`tempfile.mkstemp`) and renamed over its name, so
+a link there is replaced and its target left alone; a file nash creates, keeps or appends to (a lock,
+a log, the previous checkpoint) is opened without following a link (`open_no_follow`) and a link there
+is refused; deletes remove a link itself, never its target. Everything wrong is a one-line NashError
+naming the file and what was expected. Torch-free.
 """
 
 from __future__ import annotations
@@ -114,13 +121,13 @@ def real_folder(path: str | Path, what: str = "folder") -> Path:
     return path
 
 
-def open_no_follow(path: str | Path, flags: int, mode: int = 0o644) -> int:
+def open_no_follow(path: str | Path, flags: int, mode: int = 0o644, what: str = "path") -> int:
     """os.open(`path`) refusing a symbolic link in its last component (O_NOFOLLOW); returns the descriptor."""
     try:
         return os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
     except OSError as err:
         if err.errno == 40 or Path(path).is_symlink():  # ELOOP: the last component is a link
-            refuse_link(path)
+            refuse_link(path, what)
         raise
 
 
@@ -131,9 +138,9 @@ def write_new(path: str | Path, data: bytes) -> None:
         handle.write(data)
 
 
-def open_append(path: str | Path):
+def open_append(path: str | Path, what: str = "path"):
     """A binary handle appending to `path` (created if missing), never through a link; for logs."""
-    return os.fdopen(open_no_follow(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND), "ab")
+    return os.fdopen(open_no_follow(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, what=what), "ab")
 
 
 def remove_file(path: str | Path) -> None:

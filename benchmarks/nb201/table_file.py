@@ -27,6 +27,8 @@ import contextlib
 import hashlib
 import io
 import json
+import os
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -110,13 +112,15 @@ def save_table(oracle: StoredTable, path: Path) -> Path:
     meta["checksum_sha256"] = table_checksum(oracle.op_indices, columns, oracle.space)
     meta["column_sha256"] = {name: sha256(array) for name, array in arrays.items()}
     arrays["meta"] = np.array(json.dumps(meta, indent=1))
-    tmp = path.with_name(path.name + ".tmp")
+    # A new name (O_EXCL): a link planted at a predictable temporary name would be written through.
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with open(tmp, "wb") as f:  # a file object: savez would otherwise append ".npz"
+        with os.fdopen(fd, "wb") as f:  # a file object: savez would otherwise append ".npz"
             np.savez_compressed(f, **arrays)
-        tmp.replace(path)  # atomic on one file system
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide a shared table from its readers
+        os.replace(tmp, path)  # atomic on one file system; a link at `path` is replaced, not followed
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        Path(tmp).unlink(missing_ok=True)
         raise
     return path
 

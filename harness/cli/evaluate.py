@@ -169,7 +169,8 @@ def evaluate_search_run(args) -> int:
     if args.data is None and args.data_root is None and source != "embedded":
         args.data = source  # the dataset the search read
     evaluation = evaluate_final_genotype(args, search, facts["final"]["genotype"], epochs=args.epochs)
-    with run_lock(run_dir):  # the search's folder: no other process may rewrite run.json meanwhile
+    # The search's folder: no other process may rewrite run.json meanwhile. The user named it, so a link is followed.
+    with run_lock(run_dir.resolve()):
         facts = _finished_search(run_dir)
         record_evaluation(RunResult(run_dir, [], facts), evaluation)
     print(f"recorded in {run_dir / RUN_FILE}")

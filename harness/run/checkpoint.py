@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from benchmarks.errors import NashError, error_reason
+from benchmarks.safe_files import refuse_link, remove_file
 from harness.config.run_config import RunConfig
 from harness.system.checkpoint import (
     CHECKPOINT_FILE,
@@ -127,16 +128,17 @@ def load_search_checkpoint(run_dir: Path, config: RunConfig, device: torch.devic
     latest, previous = checkpoint_paths(run_dir)
     # A kill during a write leaves the hidden temporary file of store.atomic_write (up to a checkpoint's size).
     for leftover in run_dir.glob(".*.tmp"):
-        leftover.unlink(missing_ok=True)
+        remove_file(leftover)
     identity = config_identity(config)
     for path, fallback in ((latest, f"resuming from {previous.name}"), (previous, "starting from epoch 0")):
+        refuse_link(path, "checkpoint")  # another file, not this run's: resumed, it would become the run's own
         if not path.exists():
             continue
         try:
             payload = _read(path, device)
         except CheckpointUnreadable as err:
             # Removed so the next save does not rotate it into checkpoint.prev.pt over a good one.
-            path.unlink(missing_ok=True)
+            remove_file(path)
             print(
                 f"nash: warning: checkpoint {path} is truncated or corrupt ({err}); removed it, {fallback}",
                 file=sys.stderr,
@@ -154,7 +156,7 @@ def load_search_checkpoint(run_dir: Path, config: RunConfig, device: torch.devic
 
 def remove_checkpoints(run_dir: Path) -> None:
     for path in checkpoint_paths(run_dir):
-        path.unlink(missing_ok=True)
+        remove_file(path)  # a link is removed itself, never its target
 
 
 def _keep_hint(path: Path) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 
 from benchmarks.errors import NashError
+from benchmarks.safe_files import real_folder, refuse_link, remove_file
 from harness.system.checkpoint import CheckpointUnreadable, read_checkpoint
 from harness.system.store import atomic_write
 
@@ -37,7 +38,7 @@ class EpochStates:
         return self.folder / f"epoch_{epoch:04d}.pt"
 
     def save(self, epoch: int, state: dict[str, Any]) -> None:
-        self.folder.mkdir(exist_ok=True)
+        real_folder(self.folder)  # a planted link would put the states elsewhere
         atomic_write(self.path(epoch), lambda handle: torch.save(state, handle))
 
     def load(self, epoch: int) -> dict[str, Any]:
@@ -56,10 +57,14 @@ class EpochStates:
 
     def discard_after(self, epoch: int) -> None:
         """Drop the states of epochs after `epoch` (a roll-back to it made them another trajectory)."""
+        refuse_link(self.folder)  # its listing would be another folder's files, deleted below
         for path in self.folder.glob("epoch_*.pt") if self.folder.exists() else ():
             if _epoch_of(path) > epoch:
-                path.unlink(missing_ok=True)
+                remove_file(path)
 
 
 def remove_epoch_states(run_dir: Path) -> None:
-    shutil.rmtree(Path(run_dir) / STATES_DIR, ignore_errors=True)
+    folder = Path(run_dir) / STATES_DIR
+    if folder.is_symlink():  # rmtree refuses a link; removed itself, so no later save goes through it
+        remove_file(folder)
+    shutil.rmtree(folder, ignore_errors=True)  # follows no link inside

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.errors import NashError
+from benchmarks.safe_files import real_folder, refuse_link
 
 TENSORBOARD_DIR = "tensorboard"
 _TEXT_COLUMNS = ("genotype",)  # strings that change over epochs; the others (run_id, searcher, ...) are constant
@@ -55,10 +56,12 @@ class EpochLoggers:
         if config.log.tensorboard:
             from torch.utils.tensorboard import SummaryWriter
 
-            self._tensorboard = SummaryWriter(log_dir=str(Path(run_dir) / TENSORBOARD_DIR))
+            # The writer would follow a planted link; a real folder keeps its event files in the run.
+            self._tensorboard = SummaryWriter(log_dir=str(real_folder(Path(run_dir) / TENSORBOARD_DIR)))
         if config.log.wandb:
             import wandb
 
+            refuse_link(Path(run_dir) / "wandb", "W&B folder")  # wandb.init(dir=run_dir) writes into run_dir/wandb
             self._wandb = wandb.init(
                 project=config.log.wandb_project,
                 name=config.run_id,

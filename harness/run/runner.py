@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import torch
 
 from benchmarks.errors import NashError, error_reason
 from benchmarks.kernels.compiled import compile_seconds
 from benchmarks.nb201.oracle import Nb201Oracle, default_oracle
+from benchmarks.safe_files import remove_file
 from harness.config.checks import check_config
 from harness.config.objects import RunObjects
 from harness.config.run_config import RunConfig, check_published_setting
@@ -50,6 +50,7 @@ from harness.system.store import (
     ensure_writable,
     prepare_run_dir,
     read_json,
+    read_parquet_file,
     write_epochs,
     write_json,
 )
@@ -202,7 +203,7 @@ def _same_config(saved: Any, config: RunConfig) -> bool:
 def _done_rows(run_dir: Path) -> list[dict[str, Any]]:
     """The rows of a finished run, or a one-line NashError when its epochs.parquet cannot be read."""
     try:
-        return pd.read_parquet(run_dir / EPOCHS_FILE).to_dict("records")
+        return read_parquet_file(run_dir / EPOCHS_FILE).to_dict("records")
     except Exception as err:  # noqa: BLE001 - pyarrow raises many types for a damaged file
         raise NashError(
             f"{run_dir} is marked done but its {EPOCHS_FILE} is unreadable ({error_reason(err)[:120]}); its run.json "
@@ -249,7 +250,7 @@ def _search(config, objects: RunObjects, run_dir: Path, progress: bool, oracle, 
         write_epochs(run_dir / EPOCHS_FILE, rows)  # the file may hold an epoch the checkpoint does not
         write_json(run_dir / RUN_FILE, facts)
     elif resume:
-        (run_dir / EPOCHS_FILE).unlink(missing_ok=True)  # rows of an attempt no checkpoint covers
+        remove_file(run_dir / EPOCHS_FILE)  # rows of an attempt no checkpoint covers
         remove_epoch_states(run_dir)
     # After the restore: a resumed run keeps ranking.parquet's rows of the epochs it has.
     instruments = SearchInstruments(

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO
 
 from benchmarks.errors import NashError
+from benchmarks.safe_files import open_no_follow, real_folder
 
 LOCK_FILE = ".nash-run.lock"
 RUN_FILE = "run.json"  # harness.system.store.RUN_FILE; not imported: store pulls in pandas, this runs in `nash status`
@@ -34,12 +35,14 @@ _WAIT_SECONDS = 2.0  # longer than any reader's probe; far shorter than a run
 def run_lock(run_dir: Path) -> Iterator[None]:
     """Hold the run folder's lock for the block; a NashError if another process holds it.
 
-    Creates the folder if needed, and removes it again if the block wrote nothing into it.
+    Creates the folder if needed, and removes it again if the block wrote nothing into it. The run
+    folder and the lock file must not be symbolic links (benchmarks.safe_files): a caller whose
+    user named the run folder itself resolves that link first.
     """
     run_dir = Path(run_dir)
-    created = not run_dir.exists()
+    created = not os.path.lexists(run_dir)
     try:
-        run_dir.mkdir(parents=True, exist_ok=True)
+        real_folder(run_dir, "run folder")
         handle = _acquire(run_dir / LOCK_FILE, run_dir)
     except OSError as err:
         raise NashError(
@@ -63,7 +66,8 @@ def run_lock(run_dir: Path) -> Iterator[None]:
 def _acquire(path: Path, run_dir: Path) -> IO[str] | None:
     deadline = time.monotonic() + _WAIT_SECONDS
     while True:
-        handle = open(path, "a+")  # noqa: SIM115 - held until the run ends
+        # Read-write, created if missing, never through a link (it is truncated and rewritten below).
+        handle = os.fdopen(open_no_follow(path, os.O_RDWR | os.O_CREAT, what="run lock"), "r+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -110,8 +114,9 @@ def _holder_text(handle: IO[str]) -> str:
 
 def writer_alive(run_dir: Path) -> bool | None:
     """Whether a process holds the run folder's lock; None when that cannot be told (no lock support)."""
-    try:
-        handle = open(Path(run_dir) / LOCK_FILE, "rb")  # noqa: SIM115
+    try:  # not through a link (another file's lock says nothing of this run), not blocking on a FIFO
+        fd = os.open(Path(run_dir) / LOCK_FILE, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+        handle = os.fdopen(fd, "rb")
     except FileNotFoundError:
         return False
     except OSError:

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from benchmarks import safe_files
 from benchmarks.errors import NashError
 from benchmarks.safe_files import MIB, parse_json, read_bytes
 
@@ -23,6 +24,8 @@ EPOCHS_FILE = "epochs.parquet"
 ARCH_WEIGHTS_COLUMN = "arch_weights"
 # A run.json is a few kB (config, versions, final result); 4 MiB is ~1000x that and still reads in a blink.
 RUN_JSON_LIMIT = 4 * MIB
+# One row per epoch (~5 kB with α); 10,000 epochs (checks.MAX_EPOCHS) are ~50 MB. Ranking files are smaller.
+PARQUET_LIMIT = 256 * MIB
 _JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
 
 
@@ -37,7 +40,10 @@ def atomic_write(path: Path, write, *, keep_previous: Path | None = None) -> Non
     With `keep_previous`, the file being replaced is first renamed to that name, so a kill at any
     moment leaves the old file, or the old one as `keep_previous`, or both versions complete.
     A full disk or a denied write raises a one-line NashError; `path` is then untouched.
+    A link at `path` is replaced, not followed (benchmarks.safe_files); one that would be kept is refused.
     """
+    if keep_previous is not None:  # renamed, a planted link would be kept (and later read) as nash's own file
+        safe_files.refuse_link(path)
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -103,6 +109,16 @@ def read_json(path: Path, advice: str | None = None, limit: int = RUN_JSON_LIMIT
     raise NashError(f"cannot read {path} ({reason}); {advice}")
 
 
+def read_parquet_file(path: Path, limit: int = PARQUET_LIMIT):
+    """The DataFrame in `path`, a regular file of at most `limit` bytes checked before it is read (a FIFO
+    would block pyarrow's open); a NashError names the file, other damage is pyarrow's exception."""
+    import io
+
+    import pandas as pd  # here, not at the top: `nash status` reads run files without pandas (0.3 s)
+
+    return pd.read_parquet(io.BytesIO(read_bytes(path, limit, path.name)))
+
+
 def damaged_run_file_advice(run_dir: Path) -> str:
     """How to go on when a run's run.json is damaged, keeping what the folder holds."""
     aside = f"move it aside (mv {run_dir / RUN_FILE} {run_dir / RUN_FILE}.damaged)"
@@ -114,12 +130,12 @@ def damaged_run_file_advice(run_dir: Path) -> str:
 
 
 def ensure_writable(run_dir: Path, out: Path) -> None:
-    """Create `run_dir` and prove a file can be written there; else a one-line NashError."""
+    """Create `run_dir` (a real folder, not a link) and prove a file can be written there; else a one-line NashError."""
     try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        probe = run_dir / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
+        safe_files.real_folder(run_dir, "run folder")
+        fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=run_dir)  # a new name: no planted link is opened
+        os.close(fd)
+        os.unlink(probe)
     except OSError as err:
         raise NashError(f"cannot write to output folder {out}: {err.strerror}; choose another --out") from None
 
@@ -133,5 +149,5 @@ def prepare_run_dir(out: Path, run_id: str, overwrite: bool) -> Path:
         status = read_json(run_file).get("status")
         if status == "done":
             raise NashError(f"{run_dir} already holds a finished run; pass --overwrite or choose another --out")
-    (run_dir / EPOCHS_FILE).unlink(missing_ok=True)
+    safe_files.remove_file(run_dir / EPOCHS_FILE)
     return run_dir
