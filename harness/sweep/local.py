@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from benchmarks.safe_files import open_append, real_folder
 from harness.sweep.cell import ERROR_PREFIX
 from harness.sweep.executors import CellOutcome, cell_log_path, project_root
 from harness.sweep.plan import PlannedCell
@@ -58,8 +59,8 @@ class LocalExecutor:
 
     def submit(self, cell: PlannedCell) -> None:
         log_path = cell_log_path(self.out, cell.cell_id)
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(log_path, "ab")  # noqa: SIM115 - closed when the child ends
+        real_folder(log_path.parent, "sweep log folder")
+        log = open_append(log_path, "sweep log")  # never through a planted link; closed when the child ends
         log.write(f"--- attempt started {time.strftime('%Y-%m-%dT%H:%M:%S%z')} ---\n".encode())
         log.flush()
         command = [sys.executable, "-m", "harness.sweep.cell", json.dumps(cell.spec.to_dict()), str(self.out)]

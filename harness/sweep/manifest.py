@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from benchmarks import safe_files
 from benchmarks.errors import NashError
 from benchmarks.safe_files import MIB
 from harness.system.store import read_json, write_json
@@ -120,8 +121,8 @@ class Manifest:
     def locked(self) -> Iterator[dict[str, Any]]:
         """The manifest, read and (on a clean exit of the block) written back under the lock."""
         try:
-            self.out.mkdir(parents=True, exist_ok=True)
-            lock = open(self.out / LOCK_FILE, "a")  # noqa: SIM115 - held for the block
+            self.out.mkdir(parents=True, exist_ok=True)  # the user's folder: may be a link, nothing in it is followed
+            lock = safe_files.open_append(self.out / LOCK_FILE, "sweep lock")
         except OSError as err:
             raise NashError(f"cannot write to sweep folder {self.out}: {err.strerror}; choose another --out") from None
         with lock:

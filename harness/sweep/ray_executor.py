@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.errors import NashError, error_reason
+from benchmarks.safe_files import open_append, real_folder
 from harness.sweep.cell import run_cell
 from harness.sweep.executors import CellOutcome, cell_log_path, project_root
 from harness.sweep.plan import PlannedCell
@@ -67,9 +68,9 @@ class RayExecutor:
                 result = {"ok": False, "error": f"{type(err).__name__}: {first}"}
             if result.get("traceback"):
                 log = cell_log_path(self.out, cell_id)
-                log.parent.mkdir(parents=True, exist_ok=True)
-                with open(log, "a") as handle:
-                    handle.write(result["traceback"])
+                real_folder(log.parent, "sweep log folder")
+                with open_append(log, "sweep log") as handle:  # never through a planted link
+                    handle.write(result["traceback"].encode())
             seconds = result.get("seconds", time.perf_counter() - submitted)
             outcomes.append(CellOutcome(cell_id, bool(result["ok"]), seconds, result.get("error")))
         return outcomes

@@ -54,7 +54,11 @@ def run_sweep(cells: list[PlannedCell], out: Path, options: ExecutorOptions, rec
                 if cell_id is None:
                     break
                 progress.started(cell_id, by_id[cell_id].epochs)
-                executor.submit(by_id[cell_id])
+                try:
+                    executor.submit(by_id[cell_id])
+                except BaseException:  # not started (a refused log file): the claim goes back, not left running
+                    manifest.release([cell_id])
+                    raise
                 ran += 1
             if not executor.running():
                 break
