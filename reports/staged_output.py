@@ -6,6 +6,11 @@ built in `.DIR.*.partial` in the same parent (same file system), and only a comp
 into DIR, file by file (each a rename; files of other names already in DIR are left alone). On
 any failure the staging folder, and any folder this call created, is removed, and the error is one
 line.
+
+Links (benchmarks.safe_files): DIR itself may be a symbolic link the user gave, and is followed (the
+report is staged beside its target). Inside DIR nothing is followed: a report file's name held by a
+link is replaced by the file, a subfolder (`tables/`, `plots/`) that is a link is refused before any
+file moves, so the report never lands outside DIR.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.errors import NashError
+from benchmarks.safe_files import real_folder, refuse_link
 
 
 def write_report_staged(runs, out: str | Path, options):
@@ -23,6 +29,8 @@ def write_report_staged(runs, out: str | Path, options):
     from reports.build import write_report
 
     out = Path(out).absolute()
+    if out.is_symlink():  # the user's own link: staged beside its target, so the moves stay on one file system
+        out = out.resolve()
     if out.exists() and not out.is_dir():
         raise NashError(f"--out {out} is a file; name a folder for the report")
     created = [folder for folder in (out, *out.parents) if not folder.exists()]  # deepest first
@@ -46,11 +54,15 @@ def write_report_staged(runs, out: str | Path, options):
 
 def _move_into(staging: Path, out: Path) -> None:
     out.mkdir(exist_ok=True)
-    for path in sorted(staging.rglob("*")):
+    paths = sorted(staging.rglob("*"))
+    folders = [out / path.relative_to(staging) for path in paths if path.is_dir()]
+    for folder in folders:  # all checked before the first move: refused whole, never half moved
+        refuse_link(folder, "report folder")
+    for folder in folders:
+        real_folder(folder, "report folder")
+    for path in paths:
         if path.is_file():
-            target = out / path.relative_to(staging)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
+            os.replace(path, out / path.relative_to(staging))  # a link at the target is replaced, not followed
 
 
 def _remove_created(created: list[Path]) -> None:

@@ -95,13 +95,17 @@ def demo_command(args) -> int:
     print(f"\nCollapse rule (as `nash report` prints it): {rule.describe()}\n")
     for story in stories:
         print("\n".join(story))
-    from reports.build import write_report
+    from benchmarks.safe_files import refuse_link
+    from reports.build import ReportOptions
+    from reports.staged_output import write_report_staged
 
-    report = write_report(args.out, Path(args.out) / "report")
+    folder = Path(args.out) / "report"
+    refuse_link(folder, "report folder")  # nash names it, not the user: a link there is not followed
+    report = write_report_staged(args.out, folder, ReportOptions())
     print(f"\nPer-epoch rows: {Path(args.out)}/<run id>/epochs.parquet")
-    print(f"Report (tables, plots): {report.folder / 'index.html'}")
+    print(f"Report (tables, plots): {folder / 'index.html'}")
     for plot in (p for p in report.plots if p.name.startswith("collapse_")):
-        print(f"Collapse plot: {plot}")
+        print(f"Collapse plot: {folder / plot.relative_to(report.folder)}")
     return 0
 
 
