@@ -8,7 +8,7 @@ median step time), peak memory, and both as ratios to DARTS measured in the same
 
 Peak memory: on CUDA, `torch.cuda.max_memory_allocated`, reset after the searcher's setup (so it
 includes the resident weights and optimiser state), cache emptied between searchers. On CPU each
-searcher runs in a fresh subprocess (`python -m harness.instruments.profiling SPEC NAME`); the figure is the
+searcher runs in a fresh subprocess (`python -P -m harness.instruments.profiling SPEC NAME`); the figure is the
 increase of its peak resident set (VmHWM, reset through /proc/self/clear_refs after setup) over
 its resident set after setup: the memory the steps themselves needed.
 """
@@ -33,11 +33,10 @@ from benchmarks.errors import NashError
 from benchmarks.registry.catalog import get_benchmark, get_profile
 from benchmarks.registry.spaces import get_space
 from harness.config.run_config import NetworkConfig
+from harness.system.child_python import child_command, child_environment
 from searchers.base import TrainConfig
 from searchers.precision import ForwardMode, check_precision_supported
 from searchers.registry import get_searcher
-
-REPO = Path(__file__).resolve().parents[2]  # the checkout holding harness/
 
 
 @dataclass(frozen=True)
@@ -139,8 +138,8 @@ def measure(name: str, spec: ProfileSpec, device: torch.device) -> dict[str, Any
 
 def measure_in_subprocess(name: str, spec: ProfileSpec) -> dict[str, Any]:
     """CPU: measure in a fresh process, so one searcher's allocations do not hide another's peak."""
-    command = [sys.executable, "-m", "harness.instruments.profiling", json.dumps(dataclasses.asdict(spec)), name]
-    result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=REPO)
+    command = child_command("harness.instruments.profiling", json.dumps(dataclasses.asdict(spec)), name)
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=child_environment())
     if result.returncode != 0:
         raise RuntimeError(f"{name} failed:\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])

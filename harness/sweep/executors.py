@@ -60,13 +60,6 @@ class ExecutorOptions:
             raise NashError("--address and --gpus-per-run are for --executor ray; drop them or add --executor ray")
 
 
-def project_root() -> str:
-    """The folder holding the `harness` package this driver imported: workers import the same code."""
-    import harness
-
-    return str(Path(harness.__file__).resolve().parents[1])
-
-
 def cell_log_path(out: Path, cell_id: str) -> Path:
     """A cell's full output (tracebacks included), appended per attempt."""
     return Path(out) / ".sweep-logs" / f"{cell_id}.log"

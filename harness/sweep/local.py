@@ -1,8 +1,9 @@
-"""Local executor: each cell in its own `python -m harness.sweep.cell` child process.
+"""Local executor: each cell in its own `python -P -m harness.sweep.cell` child process.
 
 A crash, an out-of-memory kill or a hung import in one cell ends that child only. The child's
 output goes to `<out>/.sweep-logs/<cell>.log` (and, with one job and progress on, to this
-terminal, so its progress bar shows); its last line is the cell's error when it fails.
+terminal, so its progress bar shows); its last line is the cell's error when it fails. The child
+imports nash from where the sweep did, never from the current folder (harness.system.child_python).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from typing import IO
 
 from benchmarks.safe_files import open_append, real_folder
 from harness.sweep.cell import ERROR_PREFIX
-from harness.sweep.executors import CellOutcome, cell_log_path, project_root
+from harness.sweep.executors import CellOutcome, cell_log_path
 from harness.sweep.plan import PlannedCell
+from harness.system.child_python import child_command, child_environment
 
 _TAIL_BYTES = 8192
 _STOP_SECONDS = 15.0  # for every cell to stop after SIGTERM, before they are killed
@@ -53,8 +55,7 @@ class LocalExecutor:
         self.forward_output = forward_output
         self.children: dict[int, _Child] = {}  # by the fd of the child's output pipe
         self.selector = selectors.DefaultSelector()
-        root = project_root()
-        self.env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+        self.env = child_environment()
         self.env.setdefault("OMP_NUM_THREADS", str(threads_per_cell(jobs)))
 
     def submit(self, cell: PlannedCell) -> None:
@@ -63,7 +64,7 @@ class LocalExecutor:
         log = open_append(log_path, "sweep log")  # never through a planted link; closed when the child ends
         log.write(f"--- attempt started {time.strftime('%Y-%m-%dT%H:%M:%S%z')} ---\n".encode())
         log.flush()
-        command = [sys.executable, "-m", "harness.sweep.cell", json.dumps(cell.spec.to_dict()), str(self.out)]
+        command = child_command("harness.sweep.cell", json.dumps(cell.spec.to_dict()), str(self.out))
         if not self.forward_output:
             command.append("--no-progress")
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=self.env)

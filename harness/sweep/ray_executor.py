@@ -4,10 +4,15 @@ With `--address` it joins an existing cluster (every node needs nash installed a
 filesystem all nodes share); without it, it starts a local Ray instance. Ray is imported here
 only, so nash works without it. Tasks are not retried by Ray (`max_retries=0`): a failed or
 crashed cell is recorded failed, and the next sweep retries it.
+
+Ray puts the driver's current folder first on every worker's import path, so a `harness/` planted
+there would run in the workers; `ray.init` is called from nash's own folder instead (and the
+current folder is back right after). `--out` and `--data-root` are absolute by then.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -16,8 +21,9 @@ from typing import Any
 from benchmarks.errors import NashError, error_reason
 from benchmarks.safe_files import open_append, real_folder
 from harness.sweep.cell import run_cell
-from harness.sweep.executors import CellOutcome, cell_log_path, project_root
+from harness.sweep.executors import CellOutcome, cell_log_path
 from harness.sweep.plan import PlannedCell
+from harness.system.child_python import nash_root
 
 INSTALL_HINT = "--executor ray needs Ray: pip install 'nas-harness[ray]' (or pip install 'ray>=2.40')"
 
@@ -31,15 +37,16 @@ class RayExecutor:
         self.ray = ray
         self.out = Path(out).resolve()  # workers may start elsewhere
         try:
-            if address:
-                ray.init(address=address, log_to_driver=False)
-            else:
-                ray.init(
-                    num_cpus=jobs or os.cpu_count(),
-                    include_dashboard=False,
-                    log_to_driver=False,
-                    runtime_env={"env_vars": {"PYTHONPATH": project_root()}},
-                )
+            with contextlib.chdir(nash_root()):
+                if address:
+                    ray.init(address=address, log_to_driver=False)
+                else:
+                    ray.init(
+                        num_cpus=jobs or os.cpu_count(),
+                        include_dashboard=False,
+                        log_to_driver=False,
+                        runtime_env={"env_vars": {"PYTHONPATH": nash_root()}},
+                    )
         except Exception as err:  # a wrong address, a cluster that is down, a Ray version mismatch
             where = f"the Ray cluster at {address}" if address else "a local Ray instance"
             raise NashError(f"cannot start or reach {where}: {error_reason(err)}; check `ray status`") from None
