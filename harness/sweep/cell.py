@@ -65,7 +65,7 @@ def main(argv: list[str]) -> int:
     from harness.system.interrupt import RunInterrupted, install_sigterm_handler
 
     _die_with_parent()
-    install_sigterm_handler()
+    install_sigterm_handler(stop_line=f"{ERROR_PREFIX}interrupted")  # the sweep reads the last line
     spec, out = argv[0], argv[1]
     try:
         outcome = run_cell(json.loads(spec), out, progress="--no-progress" not in argv)
