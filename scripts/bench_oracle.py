@@ -83,7 +83,8 @@ def per_call_seconds(fn: Callable[[], Any], calls: int = 200, batches: int = 25)
 def rss_increase(snippet: tuple[str, str], arg: Path) -> dict[str, int]:
     code = _RSS_SNIPPET.format(imports=snippet[0], work=snippet[1])
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    out = subprocess.run([sys.executable, "-c", code, str(arg)], capture_output=True, text=True, env=env, check=True)
+    command = [sys.executable, "-P", "-c", code, str(arg)]  # -P: no modules from the working folder
+    out = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
     result: dict[str, int] = {}
     for line in out.stdout.splitlines():
         result.update(json.loads(line))
