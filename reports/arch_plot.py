@@ -20,6 +20,7 @@ from reports.render import Stat, Table
 from reports.settings import ensure_setting_columns
 
 SKIP = "skip_connect"
+MAX_ALPHA_FIGURES = 24  # per-run α figures in a report (each ~2 s of CPU); beyond, one per method setting
 SKIP_WEIGHT = "alpha_skip_weight"  # per run and epoch: softmax(α) of skip_connect, mean over the edges that have it
 # Op colours fixed by name, so an op has one colour in every panel and report (others: the spare cycle).
 _OP_COLOURS = {
@@ -76,11 +77,23 @@ def arch_table(per_run: pd.DataFrame, alpha: pd.DataFrame) -> Table | None:
     return Table("arch_weights", "Where α ended", pd.DataFrame(lines), notes)
 
 
-def alpha_figures(alpha: pd.DataFrame, per_run: pd.DataFrame, folder: Path) -> list[Path]:
-    """One figure per run: a panel per edge, a line per op (softmax(α) against the search epoch)."""
+def alpha_runs(alpha: pd.DataFrame, per_run: pd.DataFrame, limit: int = MAX_ALPHA_FIGURES) -> tuple[list[str], str]:
+    """The finished runs whose α gets a figure: all up to `limit`, else the lowest seed of each method setting
+    (a figure per seed of a 100-run sweep is minutes of drawing and a page nobody reads); and a note saying so."""
+    stored = per_run[per_run["run_path"].isin(set(alpha["run_path"]))]
+    if len(stored) <= limit:
+        return sorted(stored["run_path"]), ""
+    firsts = ensure_setting_columns(stored).sort_values("seed").groupby(GROUP, sort=True).head(1)
+    chosen = sorted(firsts["run_path"])[:limit]
+    return chosen, (f"α per edge drawn for {len(chosen)} of {len(stored)} runs: the lowest seed of each method "
+                    "setting (every run's α is in its epochs.parquet and in the table 'Where α ended')")  # fmt: skip
+
+
+def alpha_figures(alpha: pd.DataFrame, per_run: pd.DataFrame, folder: Path, runs: list[str]) -> list[Path]:
+    """One figure per run of `runs`: a panel per edge, a line per op (softmax(α) against the search epoch)."""
     written, stems = [], set()
     facts = per_run.set_index("run_path")
-    for run, rows in alpha.groupby("run_path", sort=True):
+    for run, rows in alpha[alpha["run_path"].isin(runs)].groupby("run_path", sort=True):
         edges = list(dict.fromkeys(rows["group"]))
         ops = list(dict.fromkeys(rows["option"]))
         colours = _op_colours(ops)

@@ -124,9 +124,12 @@ def build_report(
 
     alpha = arch_plot.alpha_weights(counted)
     with_skip = arch_plot.with_skip_weight(counted, alpha)
+    drawn, undrawn = arch_plot.alpha_runs(alpha, per_run)
     report.add(arch_plot.arch_table(per_run, alpha), "α trajectory: no run stores `arch_weights`",
                plots=[*arch_plot.skip_weight_curves(with_skip, per_run, figures, colours),
-                      *arch_plot.alpha_figures(alpha, per_run, figures)])  # fmt: skip
+                      *arch_plot.alpha_figures(alpha, per_run, figures, drawn)])  # fmt: skip
+    if undrawn:
+        report.notes.append(undrawn)
 
     own, own_plots = searcher_columns.searcher_columns_table(counted, per_run, figures, colours)
     report.add(own, "searchers' own columns: no numeric per-epoch column beyond nash's", plots=own_plots)

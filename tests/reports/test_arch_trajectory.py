@@ -74,3 +74,16 @@ def test_the_report_draws_each_runs_alpha_and_the_skip_weight_and_tabulates_wher
     # The supernet's train/val accuracy and loss per method sit with the per-run table.
     assert [png.name for png in report.figures["collapse_runs"]] == ["supernet_nb201-cifar10.png"]
     assert "alt='alpha_nb201-cifar10__darts__quick__seed0'" in (tmp_path / "report" / "index.html").read_text()
+
+
+def test_a_large_sweep_draws_alpha_for_the_lowest_seed_of_each_method_setting():
+    from reports.arch_plot import alpha_runs
+
+    per_run = pd.DataFrame({"run_path": [f"{s}/seed{n}" for s in ("darts", "gdas") for n in range(15)],
+                            "benchmark": "nb201-cifar10", "searcher": [s for s in ("darts", "gdas") for _ in range(15)],
+                            "seed": [n for _ in range(2) for n in (*range(1, 15), 0)]})  # fmt: skip
+    alpha = pd.DataFrame({"run_path": per_run["run_path"]})
+    assert alpha_runs(alpha, per_run.head(10), limit=24) == (sorted(per_run["run_path"].head(10)), "")
+    chosen, note = alpha_runs(alpha, per_run, limit=24)
+    assert chosen == ["darts/seed14", "gdas/seed14"]  # the seed-0 runs (listed last)
+    assert note.startswith("α per edge drawn for 2 of 30 runs")

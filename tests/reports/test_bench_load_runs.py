@@ -15,3 +15,13 @@ def test_bench_loads_every_row_it_wrote():
     assert "wrote 6 runs x 4 epochs" in out
     match = re.search(r"load_runs: (\d+) rows, \d+ columns, 6 runs in [\d.]+ s", out)
     assert match and int(match.group(1)) == 24
+
+
+def test_bench_times_a_whole_report():
+    out = subprocess.run(
+        [sys.executable, str(SCRIPT), "--runs", "4", "--epochs", "3", "--report"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert re.search(r"nash report: 4 runs x 3 epochs, \d+ tables, \d+ figures in [\d.]+ s", out), out
