@@ -7,7 +7,6 @@ index says so; each plot is shown right after the table it belongs to; nothing h
 from __future__ import annotations
 
 import base64
-import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from reports.collapse_plot import collapse_figures
 from reports.eigenvalue import EIGEN_COLUMN, EarlyStopRule, early_stops
 from reports.provenance import provenance
 from reports.ranking import TAU_COLUMN, benchmark_tau, final_metrics, mean_ranks, method_ranks, supernet_tau
-from reports.render import Table, markdown_escape, to_html, to_markdown, write_table
+from reports.render import Table, html_text, markdown_escape, to_html, to_markdown, write_table
 from reports.runs import RunStore, load_store
 
 
@@ -192,9 +191,9 @@ def _write_index(report: Report, store: RunStore) -> None:
     md += [f"- {label}: {markdown_escape(text)}" for label, text in report.provenance]
     md.append("")
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>nash report</title><style>{_STYLE}</style>"
-             f"</head><body><h1>nash report</h1><p>{html.escape(summary)}</p>",
+             f"</head><body><h1>nash report</h1><p>{html_text(summary)}</p>",
              "<h2>Provenance</h2><table class='provenance'>"]  # fmt: skip
-    parts += [f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in report.provenance]
+    parts += [f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in report.provenance]
     parts.append("</table>")
     for table in report.tables:
         md.append(to_markdown(table) if table.inline else _link(table, "md"))
@@ -203,10 +202,10 @@ def _write_index(report: Report, store: RunStore) -> None:
             image = png.relative_to(folder).as_posix()
             md.append(f"![{png.stem}]({image})  \n(PDF: [{png.with_suffix('.pdf').name}]({image[:-4]}.pdf))\n")
             data = base64.b64encode(png.read_bytes()).decode("ascii")
-            parts.append(f"<img src='data:image/png;base64,{data}' alt='{html.escape(png.stem)}'>")
+            parts.append(f"<img src='data:image/png;base64,{data}' alt='{html_text(png.stem)}'>")
     if notes:
         md += ["## Warnings", "", *(f"- {markdown_escape(note)}" for note in notes), ""]
-        parts.append("<h2>Warnings</h2>" + "".join(f"<p class='note'>{html.escape(n)}</p>" for n in notes))
+        parts.append("<h2>Warnings</h2>" + "".join(f"<p class='note'>{html_text(n)}</p>" for n in notes))
     (folder / "index.md").write_text("\n".join(md) + "\n")
     (folder / "index.html").write_text("\n".join(parts) + "</body></html>\n")
 
@@ -217,5 +216,5 @@ def _link(table: Table, kind: str) -> str:
     if kind == "md":
         path = f"tables/{table.name}"
         return f"### {markdown_escape(table.title)}\n\n{rows}: [{path}.md]({path}.md), [CSV]({path}.csv)\n"
-    return (f"<h3 id='{table.name}'>{html.escape(table.title)}</h3><p>{rows}: <a href='tables/{table.name}.md'>"
+    return (f"<h3 id='{table.name}'>{html_text(table.title)}</h3><p>{rows}: <a href='tables/{table.name}.md'>"
             f"Markdown</a>, <a href='tables/{table.name}.csv'>CSV</a></p>")  # fmt: skip

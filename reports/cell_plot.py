@@ -103,7 +103,8 @@ def _draw(ax, edges: list[Edge], title: str, nb201: bool) -> None:
     for node, (x, y) in spots.items():
         ends = node in ("0", "3") if nb201 else node.startswith("c_")
         ax.add_patch(plt.Circle((x, y), 0.16, color="#dddddd" if ends else "#9ecae1", zorder=3))
-        ax.text(x, y, f"${node}$" if node.startswith("c_") else node, ha="center", va="center", fontsize=7, zorder=4)
+        math = node.startswith("c_")
+        ax.text(x, y, f"${node}$" if math else node, ha="center", va="center", fontsize=7, zorder=4, parse_math=math)
     xs, ys = [x for x, _ in spots.values()], [y for _, y in spots.values()]
     ax.set(xlim=(min(xs) - 0.4, max(xs) + 0.4), ylim=(min(ys) - 0.6, max(ys) + 0.6), aspect="equal")
     ax.set_title(title, fontsize=8)

@@ -15,6 +15,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+# Names from run files are text: "$...$" in a searcher or run name is not mathtext (a malformed one would fail the
+# figure, and the report with it). nash's own math passes parse_math=True where it draws it.
+matplotlib.rcParams["text.parse_math"] = False
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402

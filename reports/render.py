@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from benchmarks.errors import visible_controls
+
 MARK = "†"
 
 
@@ -57,7 +59,7 @@ def cell_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:g}"
-    return str(value)
+    return visible_controls(str(value))  # a planted escape sequence or NUL shows as text in every format
 
 
 def numeric_columns(frame: pd.DataFrame) -> list[bool]:
@@ -91,9 +93,14 @@ class Table:
 _MARKDOWN = {"\\": "\\\\", "<": "&lt;", "&": "&amp;", "[": "\\[", "]": "\\]", "|": "\\|", "\n": " ", "\r": " "}
 
 
+def html_text(text: Any) -> str:
+    """Text from run files as literal HTML: markup escaped, control characters shown as escapes."""
+    return html.escape(visible_controls(str(text)))
+
+
 def markdown_escape(text: str) -> str:
     """Text from run files as literal Markdown: no HTML, entity, link, image or table markup survives."""
-    return "".join(_MARKDOWN.get(ch, ch) for ch in str(text))
+    return "".join(_MARKDOWN.get(ch, ch) for ch in visible_controls(str(text)))
 
 
 def to_markdown(table: Table) -> str:
@@ -113,7 +120,7 @@ _LATEX_SYMBOLS = {"±": r"$\pm$", MARK: r"$^\dagger$", "τ": r"$\tau$", "≥": r
 
 def latex_escape(text: str) -> str:
     """Plain text as LaTeX: the special characters escaped, then the symbols as math."""
-    text = "".join(_LATEX_PLAIN.get(ch, ch) for ch in text)
+    text = "".join(_LATEX_PLAIN.get(ch, ch) for ch in visible_controls(text))
     return "".join(_LATEX_SYMBOLS.get(ch, ch) for ch in text)
 
 
@@ -140,14 +147,14 @@ def to_latex(table: Table) -> str:
 def to_html(table: Table) -> str:
     frame = table.text()
     align = [" class='num'" if num else "" for num in numeric_columns(table.frame)]
-    head = "".join(f"<th{a}>{html.escape(str(c))}</th>" for c, a in zip(frame.columns, align, strict=True))
+    head = "".join(f"<th{a}>{html_text(str(c))}</th>" for c, a in zip(frame.columns, align, strict=True))
     rows = [
-        "<tr>" + "".join(f"<td{a}>{html.escape(v)}</td>" for v, a in zip(row, align, strict=True)) + "</tr>"
+        "<tr>" + "".join(f"<td{a}>{html_text(v)}</td>" for v, a in zip(row, align, strict=True)) + "</tr>"
         for row in frame.itertuples(index=False)
     ]
     body = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    notes = "".join(f"<p class='note'>{html.escape(note)}</p>" for note in table.notes)
-    return f"<h3 id='{table.name}'>{html.escape(table.title)}</h3>\n{body}\n{notes}\n"
+    notes = "".join(f"<p class='note'>{html_text(note)}</p>" for note in table.notes)
+    return f"<h3 id='{table.name}'>{html_text(table.title)}</h3>\n{body}\n{notes}\n"
 
 
 def to_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -9,6 +9,7 @@ import sys
 from benchmarks.errors import NashError
 from harness.cli.arguments import add_config_options, add_data_root_option
 from harness.system.interrupt import RunInterrupted, install_sigterm_handler
+from harness.system.terminal import SafeText
 
 
 def _add_search(sub) -> None:
@@ -166,6 +167,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     install_sigterm_handler()  # first: a SIGTERM while the parser is built still ends with one line
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeText(sys.stdout), SafeText(sys.stderr)  # run-file text shown, never obeyed
+    try:
+        return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         code = int(args.func(args) or 0)
