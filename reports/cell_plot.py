@@ -78,7 +78,7 @@ def _bend(edge: Edge, dx: float, dy: float, nb201: bool) -> float:
         return 0.3 if (edge.source, edge.target) == ("0", "3") else 0.0
     if not edge.op or dx:  # concat edges into the output, and edges from the inputs, run straight
         return 0.0
-    return -1.0 / abs(dy)  # between nodes of the column: around those in between, 0.5 to the output's side
+    return -0.35  # between nodes of the column, on the output's side: a longer arc bulges further, so labels part
 
 
 def _draw(ax, edges: list[Edge], title: str, nb201: bool) -> None:
@@ -98,7 +98,11 @@ def _draw(ax, edges: list[Edge], title: str, nb201: bool) -> None:
             cx, cy = (x0 + x1) / 2 + bend * (y1 - y0), (y0 + y1) / 2 - bend * (x1 - x0)  # arc3's control point
             mx = (1 - t) ** 2 * x0 + 2 * t * (1 - t) * cx + t**2 * x1
             my = (1 - t) ** 2 * y0 + 2 * t * (1 - t) * cy + t**2 * y1
-            ax.text(mx, my, edge.op, fontsize=6.5, ha="center", va="center", color=colour,
+            beside = not nb201 and x0 == x1  # an arc beside the column: its label right of it, clear of the nodes
+            long_arc = beside and abs(y1 - y0) > 2  # its middle may meet a short arc's: one label above, one below
+            ax.text(mx + 0.04 * beside, my, edge.op, fontsize=6.5, ha="left" if beside else "center",
+                    va="bottom" if long_arc else "top" if beside else "center",
+                    color=colour,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})  # fmt: skip
     for node, (x, y) in spots.items():
         ends = node in ("0", "3") if nb201 else node.startswith("c_")
