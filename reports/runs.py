@@ -285,7 +285,7 @@ def load_store(folder: str | Path) -> RunStore:
             schemas.update(merged)
         except (OSError, ValueError, NashError, pa.ArrowException) as err:  # JSONDecodeError is a ValueError
             text = str(err).splitlines()[0] if str(err) else ""
-            reason = f"{run_dir!s:.300}: {type(err).__name__}: {_CONTROL.sub('?', text)}"
+            reason = _CONTROL.sub("?", f"{run_dir!s:.300}: {type(err).__name__}: {text}")  # one line, shown raw
             warn(f"skipping damaged run {reason}")
             skipped.append(reason)
             continue

@@ -18,6 +18,9 @@ from benchmarks.errors import NashError
 
 CellGenes = tuple[tuple[str, int], ...]
 _FIELDS = ("normal", "normal_concat", "reduce", "reduce_concat")
+# A printed genotype is ~400 characters (2 cells x 8 genes + concat lists); 2,000 leaves room for spacing and
+# quoting styles while a string of thousands of genes or concat entries is refused before it is parsed.
+GENOTYPE_TEXT_LIMIT = 2000
 
 
 class Genotype(NamedTuple):
@@ -56,11 +59,18 @@ class Genotype(NamedTuple):
 
 def make_genotype(normal, reduce, normal_concat=CONCAT, reduce_concat=CONCAT) -> Genotype:
     """A checked Genotype: 2 genes per node, known ops, inputs that exist, concat of existing nodes."""
-    genotype = Genotype(_genes(normal, "normal"), tuple(normal_concat), _genes(reduce, "reduce"), tuple(reduce_concat))
+    try:
+        genotype = Genotype(
+            _genes(normal, "normal"), tuple(normal_concat), _genes(reduce, "reduce"), tuple(reduce_concat)
+        )
+    except TypeError:  # e.g. `normal=5` or a gene that is a number: parsed text of the wrong shape
+        raise NashError("a genotype's cells must be lists of (op, input) pairs, its concats lists of nodes") from None
     for name in ("normal_concat", "reduce_concat"):
         concat = getattr(genotype, name)
-        if not concat or any(not isinstance(n, int) or not 2 <= n < 2 + NUM_NODES for n in concat):
-            raise NashError(f"genotype {name} must list intermediate nodes 2..{1 + NUM_NODES}, got {list(concat)}")
+        if not concat or any(type(n) is not int or not 2 <= n < 2 + NUM_NODES for n in concat):
+            raise NashError(f"genotype {name} must list intermediate nodes 2..{1 + NUM_NODES}, got {list(concat)[:8]}")
+        if len(set(concat)) != len(concat):  # a repeat would concatenate a node's channels again, per repeat
+            raise NashError(f"genotype {name} lists a node twice; each intermediate node at most once")
     return genotype
 
 
@@ -81,12 +91,16 @@ def _genes(genes, cell: str) -> CellGenes:
 
 def parse_genotype(text: str) -> Genotype:
     """Read `Genotype(normal=..., normal_concat=..., reduce=..., reduce_concat=...)` (keyword form)."""
+    text = str(text).strip()
+    if len(text) > GENOTYPE_TEXT_LIMIT:
+        raise NashError(f"genotype {text[:40]!r}... has {len(text):,} characters, over the limit of "
+                        f"{GENOTYPE_TEXT_LIMIT:,}; a DARTS genotype has ~400")  # fmt: skip
     try:
-        call = ast.parse(text.strip(), mode="eval").body
-    except SyntaxError:
-        raise NashError(f"cannot parse genotype {text!r}; expected Genotype(normal=[...], ...)") from None
+        call = ast.parse(text, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # ValueError: a NUL byte
+        raise NashError(f"cannot parse genotype {text[:100]!r}; expected Genotype(normal=[...], ...)") from None
     if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "Genotype"):
-        raise NashError(f"cannot parse genotype {text!r}; expected Genotype(normal=[...], ...)")
+        raise NashError(f"cannot parse genotype {text[:100]!r}; expected Genotype(normal=[...], ...)")
     values = {kw.arg: _literal(kw.value, kw.arg) for kw in call.keywords}
     if call.args or sorted(values) != sorted(_FIELDS):
         raise NashError(f"a genotype needs exactly the keyword fields {', '.join(_FIELDS)}")
@@ -96,8 +110,12 @@ def parse_genotype(text: str) -> Genotype:
 def _literal(node: ast.expr, field: str):
     # range(a, b) is how DARTS prints its concat lists; everything else must be a plain literal.
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range":
-        return list(range(*(_literal(arg, field) for arg in node.args)))
+        bounds = [_literal(arg, field) for arg in node.args]
+        if not 1 <= len(bounds) <= 2 or any(type(b) is not int or not 0 <= b <= 2 + NUM_NODES for b in bounds):
+            raise NashError(f"genotype field {field}: range() takes node numbers 0..{2 + NUM_NODES}, "
+                            f"got {ast.unparse(node)[:60]}")  # fmt: skip
+        return list(range(*bounds))
     try:
         return ast.literal_eval(node)
-    except ValueError:
-        raise NashError(f"genotype field {field} must be a literal list, got {ast.unparse(node)}") from None
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        raise NashError(f"genotype field {field} must be a literal list, got {ast.unparse(node)[:60]}") from None

@@ -36,8 +36,8 @@ class NatsSizeArch:
 
     @classmethod
     def from_string(cls, text: str) -> NatsSizeArch:
-        parts = text.strip().split(":")
-        if len(parts) != NUM_STAGES or not all(p.strip().isdigit() for p in parts):
+        parts = text.strip().split(":")  # isdecimal, not isdigit: int() refuses '²', which isdigit takes
+        if len(parts) != NUM_STAGES or not all(p.strip().isdecimal() for p in parts):
             raise NashError(
                 f"malformed NATS-Bench size-space architecture {text!r}: expected {NUM_STAGES} channel counts "
                 "separated by ':', e.g. '64:64:64:64:64'"

@@ -33,7 +33,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -49,6 +49,7 @@ from benchmarks.nb201.table_format import (
     table_checksum,
 )
 from benchmarks.nb201.table_space import table_space
+from benchmarks.safe_files import MIB, parse_json, read_bytes
 
 
 class StoredTable(Protocol):
@@ -68,21 +69,32 @@ class StoredTable(Protocol):
 Table = TypeVar("Table", bound=StoredTable)
 
 
+# A table file is read whole into memory. The embedded one is 1.1 MB; a full NATS-Bench conversion
+# (every dataset, split, budget and seed of 32,768 cells) is tens to a few hundred MB compressed.
+TABLE_FILE_LIMIT = 1024 * MIB
+TABLE_META_LIMIT = 16 * MIB  # the meta JSON: a description and a sha256 per column, well under 1 MB
+_MEMBER_HEADER = 4096  # an .npy member's header; its data is then exactly rows x values x itemsize
+# meta fields the oracle and `nash table build` read, with their types; absent is allowed (older tables).
+_META_TYPES = {"format_version": (int, "an integer"), "space": (str, "text"), "description": (str, "text"),
+               "column_sha256": (dict, "an object"), "checksum_sha256": (str, "text"), "source": (dict, "an object"),
+               "columns": (dict, "an object")}  # fmt: skip
+
+
 def load_table(cls: Callable[..., Table], path: Path) -> Table:
     """A lazily read table: rows and meta now, each column on first use."""
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise NashError(f"NAS-Bench-201 table {path} not found; {fix_hint(path)}")
+    # The whole (compressed) file in memory: no open handle, columns decompressed on demand. A FIFO,
+    # a device or a file over the limit is refused before anything is read.
+    data = read_bytes(path, TABLE_FILE_LIMIT, "oracle table file")
     with table_errors(path):
-        # The whole (compressed) file in memory: no open handle, columns decompressed on demand.
-        data = path.read_bytes()
         if not data.startswith(b"PK"):  # else np.load's message would suggest unpickling it
             raise NashError("it is not a .npz archive")
         archive = np.load(io.BytesIO(data), allow_pickle=False)
-        meta = json.loads(str(archive["meta"][()]))
-        if meta.get("format_version") not in READABLE_VERSIONS:
-            raise NashError(f"format_version {meta.get('format_version')!r}, expected one of {READABLE_VERSIONS}")
+        meta = _read_meta(archive, path)
         space = table_space(meta.setdefault("space", "tss"))
         sums = meta.get("column_sha256", {})
+        _check_member_size(archive, space.member, space.num_archs * space.width)  # uint8 rows
         rows = archive[space.member]
         if sha256(rows) != sums.get(space.member):
             raise NashError(f"{space.member} do not match the checksum in its meta")
@@ -91,6 +103,7 @@ def load_table(cls: Callable[..., Table], path: Path) -> Table:
 
     def read_column(key: Key) -> np.ndarray:
         with table_errors(path):
+            _check_member_size(archive, names[key], len(rows) * 8)  # float64 per row: no zip bomb is inflated
             column = archive[names[key]]
             if sha256(column) != sums.get(names[key]):
                 raise NashError(f"column {names[key]} does not match the checksum in its meta")
@@ -98,6 +111,32 @@ def load_table(cls: Callable[..., Table], path: Path) -> Table:
 
     oracle._attach_reader(names, read_column)
     return oracle
+
+
+def _read_meta(archive: Any, path: Path) -> dict:
+    """The table's meta JSON, bounded in size and depth, with each field the oracle reads of its type."""
+    _check_member_size(archive, "meta", TABLE_META_LIMIT)
+    text = str(archive["meta"][()]).encode("utf-8", "surrogatepass")
+    meta = parse_json(text, "table meta", path)
+    if not isinstance(meta, dict):
+        raise NashError("its meta is not a JSON object")
+    for key, (kind, expected) in _META_TYPES.items():
+        if key in meta and (not isinstance(meta[key], kind) or isinstance(meta[key], bool)):
+            raise NashError(f"meta field {key!r} is a {type(meta[key]).__name__}, expected {expected}")
+    if meta.get("format_version") not in READABLE_VERSIONS:
+        raise NashError(f"format_version {meta.get('format_version')!r}, expected one of {READABLE_VERSIONS}")
+    if not all(isinstance(v, str) for v in meta.get("column_sha256", {}).values()):
+        raise NashError("meta field 'column_sha256' must map member names to sha256 text")
+    return meta
+
+
+def _check_member_size(archive: Any, name: str, data_bytes: int) -> None:
+    """A member inflates to at most its expected size (a few kB of .npy header aside), else it is refused."""
+    member = f"{name}.npy"
+    if member in archive.zip.namelist():
+        size = archive.zip.getinfo(member).file_size
+        if size > data_bytes + _MEMBER_HEADER:
+            raise NashError(f"member {name} inflates to {size:,} bytes, more than its {data_bytes:,} of data")
 
 
 def save_table(oracle: StoredTable, path: Path) -> Path:

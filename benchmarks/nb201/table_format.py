@@ -66,6 +66,9 @@ def parse_column_name(name: str) -> Key:
     return normalize_key(*parts)
 
 
+_MAX_DIGITS = 10  # of a seed or an epoch budget given as text: seeds are below 2**32 (10 digits)
+
+
 def normalize_key(metric: str, dataset: str, split: str, epochs: int | str, seed: int | str) -> Key:
     """Check each part against the vocabulary; the errors list the valid values."""
     if metric not in METRICS:
@@ -79,15 +82,19 @@ def normalize_key(metric: str, dataset: str, split: str, epochs: int | str, seed
             f"metric {metric} goes with split {MODEL_SPLIT if metric in MODEL_METRICS else 'train/valid/test'}, "
             f"not {split!r}: params, flops and latency are properties of the network (split {MODEL_SPLIT})"
         )
-    if isinstance(epochs, str) and epochs.strip().isdigit():
+    # isdecimal, not isdigit: int() refuses '²', which isdigit takes; the lengths keep int() off 10,000-digit text
+    if isinstance(epochs, str) and epochs.strip().isdecimal() and len(epochs.strip()) <= _MAX_DIGITS:
         epochs = int(epochs)
     if isinstance(epochs, bool) or epochs not in EPOCHS:
         valid = "; ".join(f"{', '.join(map(str, e))} ({s})" for s, e in EPOCHS_BY_SPACE.items())
-        raise NashError(f"unknown epochs {epochs!r}; valid epochs: {valid}")
+        raise NashError(f"unknown epochs {str(epochs)[:40]!r}; valid epochs: {valid}")
     seed_text = str(seed).strip()
-    if isinstance(seed, bool) or not (seed_text in SEED_POLICIES or seed_text.isdigit()):
-        raise NashError(f"unknown seed {seed!r}; valid seeds: mean (default), single, or an integer seed such as 777")
-    return (metric, dataset, split, int(epochs), str(int(seed_text)) if seed_text.isdigit() else seed_text)
+    number = seed_text.isdecimal() and len(seed_text) <= _MAX_DIGITS
+    if isinstance(seed, bool) or not (seed_text in SEED_POLICIES or number):
+        raise NashError(
+            f"unknown seed {seed_text[:40]!r}; valid seeds: mean (default), single, or an integer seed such as 777"
+        )
+    return (metric, dataset, split, int(epochs), str(int(seed_text)) if number else seed_text)
 
 
 def default_split(metric: str) -> str:

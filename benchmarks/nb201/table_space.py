@@ -17,6 +17,19 @@ from benchmarks.errors import NashError
 from benchmarks.nb201.arch import NUM_ARCHS, NUM_EDGES, OPS, Nb201Arch, codes_from_op_indices
 from benchmarks.nb201.size_arch import CHANNELS, NUM_SIZE_ARCHS, NUM_STAGES, NatsSizeArch, codes_from_channels
 
+# An official tss string is 91 characters, an sss one 14; 200 allows spacing while a pasted file or a
+# 10,000-digit "index" is refused before it is parsed (and before the string cache below keeps it).
+ARCH_TEXT_LIMIT = 200
+
+
+def check_arch_text(text: str) -> str:
+    """`text` stripped, refused with one line when it is too long to be an architecture string or index."""
+    text = text.strip()
+    if len(text) > ARCH_TEXT_LIMIT:
+        raise NashError(f"architecture {text[:40]!r}... has {len(text):,} characters, over the limit of "
+                        f"{ARCH_TEXT_LIMIT}; give an official string or an integer index")  # fmt: skip
+    return text
+
 
 @dataclass(frozen=True)
 class TableSpace:
@@ -46,7 +59,7 @@ class TableSpace:
     def code_of(self, arch: Any) -> int | None:
         """Dense code of an official string or an arch object of this space; None if it is neither."""
         if isinstance(arch, str):
-            return _code_of_string(self.name, arch)
+            return _code_of_string(self.name, check_arch_text(arch))
         if isinstance(arch, self.arch_type):
             return arch.code
         return None

@@ -12,6 +12,7 @@ entries are removed as they are handed out, so converted results are never held 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.errors import NashError
-from benchmarks.official.safe_pickle import load_bz2_pickle
+from benchmarks.official.safe_pickle import SIMPLE_FILE_LIMIT, load_bz2_pickle
 
 META_FILE = "meta.pickle.pbz2"
 _ARCH_FILE = re.compile(r"^(\d+)\.pickle\.pbz2$")
@@ -56,7 +57,7 @@ def meta_and_infos(path: Path, data: Any, what: str) -> tuple[list[str], dict]:
 def read_simple_dir(path: Path) -> OfficialSource:
     if not path.is_dir():
         raise NashError(f"NATS-Bench directory {path} not found")
-    meta = load_bz2_pickle(path / META_FILE) if (path / META_FILE).is_file() else None
+    meta = load_bz2_pickle(path / META_FILE, SIMPLE_FILE_LIMIT) if os.path.lexists(path / META_FILE) else None
     if meta is None:
         raise NashError(f"{path} is not a NATS-Bench '-simple' directory: it has no {META_FILE}")
     if not isinstance(meta, dict) or "meta_archs" not in meta:
@@ -72,7 +73,7 @@ def _dir_archs(files: list[tuple[int, Path]], total: int) -> Iterator[tuple[int,
     for index, file in files:
         if index >= total:
             raise NashError(f"{file} names index {index}, but the meta file lists {total} architectures")
-        results = load_bz2_pickle(file)
+        results = load_bz2_pickle(file, SIMPLE_FILE_LIMIT)
         if not isinstance(results, dict):
             raise NashError(f"{file} is not a NATS-Bench architecture file (expected {{hp: results}})")
         yield index, str(file), results

@@ -19,7 +19,11 @@ import numpy as np
 
 from benchmarks.errors import NashError
 from benchmarks.official.nats_files import OfficialSource, drain, meta_and_infos
-from benchmarks.official.safe_pickle import ALLOWED
+from benchmarks.official.safe_pickle import ALLOWED, open_regular_file
+from benchmarks.safe_files import MIB
+
+# NAS-Bench-201-v1_0-e61699.pth is 2.1 GB, v1_1-096897.pth 4.7 GB (memory-mapped when zip-format).
+PTH_LIMIT = 8 * 1024 * MIB
 
 _HP_OF = {"less": "12", "full": "200"}
 _GLOBAL = re.compile(r"GLOBAL ([\w.]+)")
@@ -42,8 +46,7 @@ def _safe_globals() -> list[Any]:
 def load_pth(path: Path) -> Any:
     import torch  # lazily: the oracle and the NATS readers stay torch-free
 
-    if not path.is_file():
-        raise NashError(f"{path} not found")
+    open_regular_file(path, PTH_LIMIT, "NAS-Bench-201 .pth file").close()  # no FIFO, device or huge file
     try:
         # mmap keeps tensor storages on disk; only zip-format checkpoints support it.
         mmap = zipfile.is_zipfile(path)

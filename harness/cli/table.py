@@ -26,6 +26,7 @@ from benchmarks.nb201.table_format import (
     UNITS,
     default_split,
 )
+from benchmarks.nb201.table_space import check_arch_text
 
 _DECIMALS = {"accuracy": 2, "loss": 4, "time_per_epoch": 2, "params": 6, "flops": 4, "latency": 6}
 
@@ -61,8 +62,8 @@ def add_query_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run_query(args: argparse.Namespace) -> int:
     """Print the value; errors are raised as NashError for the main CLI to report."""
     oracle = oracle_from(args.oracle)  # --oracle, else $NASH_ORACLE, else the embedded table
-    arch = args.arch.strip()
-    index = oracle.index_of(int(arch) if arch.isdigit() else arch)
+    arch = check_arch_text(args.arch)
+    index = oracle.index_of(int(arch) if arch.isdecimal() else arch)  # isdigit() takes '²', which int() refuses
     split = args.split or default_split(args.metric)
     epochs = args.epochs or EPOCHS_BY_SPACE[oracle.space][0]
     where = {"dataset": args.dataset, "split": split, "epochs": epochs, "seed": args.seed}

@@ -28,7 +28,7 @@ from scipy.stats import kendalltau
 from benchmarks.errors import NashError, error_reason
 from benchmarks.nb201.oracle import Nb201Oracle
 from benchmarks.registry.profiles import Benchmark
-from harness.system.store import atomic_write
+from harness.system.store import atomic_write, read_parquet_file
 
 RANKING_FILE = "ranking.parquet"
 RANKING_COLUMNS = ("epoch", "arch", "supernet_acc", "oracle_acc")
@@ -81,7 +81,7 @@ class SupernetRanking:
         self.rows: list[dict[str, Any]] = []
         if start_epoch and path.exists():  # a resumed run keeps the rows of the epochs it does not redo
             try:
-                kept = pd.read_parquet(path)
+                kept = read_parquet_file(path)  # a regular file under the size limit: a FIFO must not hang
                 self.rows = kept[kept["epoch"] < start_epoch].to_dict("records")
             except Exception as err:  # noqa: BLE001 - pyarrow raises many types for a damaged file
                 raise NashError(
