@@ -35,7 +35,9 @@ _KINDS = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device
 
 
 def size_text(limit: int) -> str:
-    return f"{limit / MIB:g} MiB" if limit >= MIB else f"{limit:,} bytes"
+    if limit >= 1 << 30:
+        return f"{limit / (1 << 30):.3g} GiB"
+    return f"{limit / MIB:.4g} MiB" if limit >= MIB else f"{limit:,} bytes"
 
 
 def file_kind(mode: int) -> str:
@@ -74,6 +76,28 @@ def read_bytes(path: str | Path, limit: int, what: str = "file") -> bytes:
         raise NashError(f"cannot read {what} {path}: {err.strerror or err}") from None
     finally:
         os.close(fd)
+
+
+def check_regular_file(path: str | Path, limit: int, what: str = "file") -> int:
+    """The size of the regular file `path` (at most `limit`), checked without reading it or blocking on a FIFO;
+    for files another reader opens itself (torch.load of a checkpoint)."""
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise
+    except OSError as err:
+        raise NashError(f"cannot read {what} {path}: {err.strerror or err}") from None
+    try:
+        info = os.fstat(fd)
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise NashError(f"{what} {path} is {file_kind(info.st_mode)}, not a regular file; move it aside")
+    if info.st_size > limit:
+        raise NashError(f"{what} {path} is {size_text(info.st_size)}, over the {size_text(limit)} limit for a {what}; "
+                        "is it the right file?")  # fmt: skip
+    return info.st_size
 
 
 def check_json_depth(data: bytes, limit: int = JSON_DEPTH_LIMIT) -> int:

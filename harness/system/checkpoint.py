@@ -22,9 +22,13 @@ import numpy as np
 import torch
 
 from benchmarks.errors import NashError, error_reason
+from benchmarks.safe_files import check_regular_file
 from harness.system.store import atomic_write
 
 CHECKPOINT_FILE = "checkpoint.pt"
+# A paper-size search checkpoint is ~10 MB, an evaluation's (S0 ImageNet, 600 epochs of optimiser state) ~0.1 GB;
+# a GPU-scale plug-in's supernet may be far larger. Past this it is not a nash checkpoint.
+CHECKPOINT_LIMIT = 16 << 30
 _RECONSTRUCT = np.zeros(0).__reduce__()[0]  # the function a pickled ndarray calls, whatever NumPy names its module
 _NUMPY_ARRAY_GLOBALS = {  # what a pickled ndarray imports (numpy 2 and numpy 1 module names)
     "numpy._core.multiarray._reconstruct": _RECONSTRUCT,
@@ -86,6 +90,7 @@ def read_checkpoint(path: Path, device: torch.device, keep_hint: str) -> Any:
     NashError (with `keep_hint`: how to go on without it) for one whose pickle imports anything but
     tensors and plain types.
     """
+    check_regular_file(path, CHECKPOINT_LIMIT, "checkpoint")  # a FIFO would block torch.load, /dev/zero fill memory
     try:
         asked = torch.serialization.get_unsafe_globals_in_checkpoint(path)  # reads the pickle, runs nothing
     except FileNotFoundError:

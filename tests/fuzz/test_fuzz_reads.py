@@ -218,3 +218,11 @@ def test_an_odd_official_file_is_refused_before_it_is_read(nash, tmp_path, kind)
         line = nash("table", "build", "--from", source, "--out", tmp_path / "t.npz").one_error_line(str(source))
     assert "regular file" in line or "limit" in line
     assert not (tmp_path / "t.npz").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "huge"])
+def test_a_fifo_or_huge_file_as_the_checkpoint_is_refused_on_resume_without_blocking(nash, stopped_copy, kind):
+    make_odd(stopped_copy / "checkpoint.pt", kind, huge=17 << 30)
+    with no_hang():
+        outcome = nash(*SEARCH, "--epochs", "2", "--out", stopped_copy.parent, "--resume")
+    outcome.one_error_line("checkpoint", "FIFO" if kind == "fifo" else "over the 16 GiB limit")
