@@ -91,7 +91,7 @@ def main() -> None:
             report = write_report(folder, folder / "report")
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             print(f"nash report: {report.runs} runs x {args.epochs} epochs, {len(report.tables)} tables, "
-                  f"{len(report.plots)} figures in {seconds:.1f} s ({cpu:.1f} s of CPU; the machine is shared)")  # fmt: skip
+                  f"{len(report.plots)} figures in {seconds:.1f} s ({cpu:.1f} s of CPU)")  # fmt: skip
             return
         frame = load_runs(folder)
         seconds = time.perf_counter() - started
