@@ -11,24 +11,36 @@ from reports.render import markdown_escape
 from tests.harness.test_search_end_to_end import tiny_config
 
 PLANT = "<img src=x onerror=alert(1)>[link](javascript:alert(2))*em*_u_`code`|cell|\\"
+CONTROLS = "\x1b]0;retitled\x07\x1b[2J\u202e"  # retitle and clear a terminal; reverse the text after it
+TEX = "$\\frac{b$ 100% #1 {x} ~^"  # breaks mathtext in a figure title and LaTeX if left as it is
+
+
+# Fields a report uses as names (file names, labels) must be plain names, and these must be free of control
+# characters; a run breaking that is skipped with one warning (tests/fuzz/test_fuzz_reads.py). Every other
+# string is shown, whatever it holds.
+NAMES = ("benchmark", "searcher", "profile", "variant")
+NO_CONTROLS = ("run_id", "genotype", "status", "column", "kind")
 
 
 def plant_everywhere(run_dir):
     """Every string field of run.json (nested) and every string column of epochs.parquet gets the plant
-    appended; the genotype and numbers keep their meaning so the run is still reported."""
+    appended (names keep their meaning, so the run is still reported)."""
 
     def planted(value, key=""):
         if isinstance(value, dict):
             return {k: planted(v, k) for k, v in value.items()}
-        if isinstance(value, str) and key not in ("genotype", "status", "column", "kind"):
-            return value + PLANT
+        if isinstance(value, str) and key not in NAMES and key not in NO_CONTROLS:
+            return value + PLANT + CONTROLS + TEX
+        if isinstance(value, str) and key == "run_id":
+            return value + PLANT + TEX
         return value
 
     facts = json.loads((run_dir / "run.json").read_text())
     (run_dir / "run.json").write_text(json.dumps(planted(facts)))
     rows = pd.read_parquet(run_dir / "epochs.parquet")
-    for column in ("run_id", "searcher", "profile", "device", "precision"):
-        rows[column] = rows[column].astype(str) + PLANT
+    rows["run_id"] = rows["run_id"].astype(str) + PLANT + TEX
+    for column in ("device", "precision"):
+        rows[column] = rows[column].astype(str) + PLANT + CONTROLS + TEX
     rows.to_parquet(run_dir / "epochs.parquet")
 
 
@@ -44,6 +56,13 @@ def test_planted_markup_is_escaped_in_markdown_and_html(tmp_path):
         assert "<img" not in text and not re.search(r"(?<!\\)\]\(javascript", text), name
     page = (tmp_path / "report" / "index.html").read_text()
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    latex = [path.read_text() for path in (tmp_path / "report" / "tables").glob("*.tex")]
+    assert any(r"\$\textbackslash{}frac\{b\$ 100\% \#1" in text for text in latex)
+    for text in [page, *texts.values(), *latex]:  # control characters shown as escapes, never written raw
+        assert "\x1b" not in text and "\u202e" not in text and "\x00" not in text
+    assert "\\x1b]0;retitled\\x07" in page
+    assert any("\\\\x1b\\]0;retitled" in text for text in texts.values())  # Markdown escapes the backslash too
+    assert any(r"\textbackslash{}x1b]0;retitled" in text for text in latex)
     # One file: every figure is inside the page.
     assert "<img src='data:image/png;base64," in page and "src='plots/" not in page
 
