@@ -27,6 +27,9 @@ from typing import Any
 from benchmarks.errors import NashError
 
 MIB = 1 << 20
+# The largest dataset file nash reads whole or unpickles: the CIFAR-10 JPEG tarball is ~150 MB, CIFAR-100's
+# train pickle 155 MB, an SVHN .mat 182 MB; ImageNet is read per image. 4 GiB leaves room and stops /dev/zero.
+DATASET_FILE_LIMIT = 4 << 30
 JSON_DEPTH_LIMIT = 64  # nash's own files nest at most ~6 deep; json's recursion fails near 1,000
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
 _NOT_BRACKET = re.compile(rb"[^\[\]{}]")

@@ -15,6 +15,7 @@ import numpy as np
 
 from benchmarks.batches.images import ImageSet
 from benchmarks.errors import NashError, error_reason
+from benchmarks.safe_files import DATASET_FILE_LIMIT, read_bytes
 
 FOLDER = "fashion-mnist"
 SYSTEM_FOLDER = Path("/usr/share/datasets/fashion-mnist")
@@ -33,7 +34,7 @@ def _find(folder: Path, stem: str) -> Path:
 def read_idx(path: Path, dims: int) -> np.ndarray:
     """The uint8 array in one IDX file (gzipped or not) with exactly `dims` dimensions."""
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(path, DATASET_FILE_LIMIT, "dataset file")
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:

@@ -20,6 +20,7 @@ from PIL import Image
 
 from benchmarks.batches.images import CIFAR10_CLASSES, ImageSet
 from benchmarks.errors import NashError, error_reason  # noqa: F401  (re-exported)
+from benchmarks.safe_files import DATASET_FILE_LIMIT, read_bytes
 
 CACHE_DIR_ENV = "NASH_CACHE_DIR"
 NO_CACHE_ENV = "NASH_NO_CACHE"
@@ -40,7 +41,7 @@ def _read_members(path: Path) -> dict[str, list[tuple[int, str, bytes]]]:
     other: list[str] = []
     label_of = {name: i for i, name in enumerate(CIFAR10_CLASSES)}
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(path, DATASET_FILE_LIMIT, "dataset file")
         if raw[:2] == b"\x1f\x8b":  # whole-file gunzip + in-memory tar: ~1.5x faster than streaming tarfile
             raw = gzip.decompress(raw)
         with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tar:

@@ -12,6 +12,7 @@ import numpy as np
 
 from benchmarks.allow_list_pickle import NUMPY_ARRAYS, AllowListUnpickler, ForbiddenGlobal
 from benchmarks.errors import NashError, error_reason
+from benchmarks.safe_files import DATASET_FILE_LIMIT, check_regular_file
 
 
 def load_dict_pickle(path: Path, what: str, fix: str) -> dict[bytes, object]:
@@ -19,8 +20,9 @@ def load_dict_pickle(path: Path, what: str, fix: str) -> dict[bytes, object]:
 
     Every failure (missing, truncated, corrupt, foreign global, not a dict) is a one-line NashError.
     """
-    if not path.is_file():
+    if not path.exists():
         raise NashError(f"{path} is missing; {fix}")
+    check_regular_file(path, DATASET_FILE_LIMIT, what)  # a FIFO would block the unpickler, /dev/zero fill memory
     try:
         with path.open("rb") as f:
             # encoding="bytes": Python 2 str -> bytes, as in the official loading snippets

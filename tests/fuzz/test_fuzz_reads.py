@@ -226,3 +226,14 @@ def test_a_fifo_or_huge_file_as_the_checkpoint_is_refused_on_resume_without_bloc
     with no_hang():
         outcome = nash(*SEARCH, "--epochs", "2", "--out", stopped_copy.parent, "--resume")
     outcome.one_error_line("checkpoint", "FIFO" if kind == "fifo" else "over the 16 GiB limit")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_fifo_or_device_as_a_dataset_file_is_refused_without_blocking(nash, tmp_path, kind):
+    from tests.fuzz.conftest import write_cifar10_batches
+
+    folder = write_cifar10_batches(tmp_path / "data")
+    make_odd(folder / "data_batch_1", kind)
+    with no_hang():
+        outcome = nash(*SEARCH, "--data", folder, "--out", tmp_path / "runs")
+    outcome.one_error_line("data_batch_1", "FIFO" if kind == "fifo" else "character device")
