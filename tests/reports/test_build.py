@@ -16,7 +16,7 @@ PNG_MAGIC, PDF_MAGIC = b"\x89PNG", b"%PDF"
 def test_report_over_a_mixed_folder_writes_tables_plots_and_an_index(tmp_path, capsys):
     report = write_report(write_results(tmp_path / "runs"), tmp_path / "report")
     names = [t.name for t in report.tables]
-    assert names[:3] == ["collapse", "collapse_runs", "nb201"]
+    assert names[:4] == ["collapse", "collapse_runs", "cells", "nb201"]
     for name in ("s1_s4", "rome_ablation", "rome_k", "early_stop", "method_ranks", "benchmark_tau", "supernet_tau"):
         assert name in names
     assert any("S0 table" in note for note in report.notes)
