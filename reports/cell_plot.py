@@ -11,7 +11,6 @@ seeds that collapse to the same cell share a drawing; `epochs` adds the cell eac
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,13 +19,10 @@ import pandas as pd
 from matplotlib.patches import FancyArrowPatch
 
 from reports import plots
-from reports.genotypes import INPUT_FREE_OPS, PARAMETER_FREE_OPS, parse_cell_ops
+from reports.genotypes import INPUT_FREE_OPS, PARAMETER_FREE_OPS, darts_cells, darts_concats, parse_cell_ops
 from reports.render import Table
 
 MAX_DRAWN = 40  # figures per report: a 100-run sweep ends in far fewer distinct cells; more is unreadable
-_DARTS_CELL = re.compile(r"\b(normal|reduce)\s*=\s*\[(.*?)\]", re.S)
-_DARTS_GENE = re.compile(r"\(\s*['\"]([a-z0-9_]+)['\"]\s*,\s*(\d+)\s*\)")
-_CONCAT = re.compile(r"\b(normal|reduce)_concat\s*=\s*(?:\[([\d,\s]*)\]|range\((\d+),\s*(\d+)\))")
 
 
 @dataclass(frozen=True)
@@ -46,11 +42,9 @@ def cell_edges(genotype: str) -> dict[str, list[Edge]]:
                 op, source = token.split("~")
                 edges.append(Edge(str(int(source)), str(target), op))
         return {"cell": edges}
-    concats = {name: (range(int(a), int(b)) if a else [int(n) for n in listed.split(",") if n.strip()])
-               for name, listed, a, b in _CONCAT.findall(genotype)}  # fmt: skip
+    concats = darts_concats(genotype)
     cells = {}
-    for name, body in _DARTS_CELL.findall(genotype):
-        genes = _DARTS_GENE.findall(body)
+    for name, genes in darts_cells(genotype).items():
         edges = [Edge(_darts_node(int(source)), str(k // 2), op) for k, (op, source) in enumerate(genes)]
         concat = concats.get(name, range(2, 2 + len(genes) // 2))
         edges += [Edge(_darts_node(node), "c_{k}", "") for node in concat]

@@ -51,7 +51,7 @@ def parse_cell_ops(text: str) -> CellOps:
     text = _bounded(text)
     if text.startswith("Genotype("):
         cells = dict.fromkeys(("normal", "reduce"), ())
-        for name, genes in _darts_cells(text).items():
+        for name, genes in darts_cells(text).items():
             cells[name] = tuple(op for op, _source in genes)
         if not cells["normal"]:
             raise NashError(f"genotype {text[:60]!r} has no normal=[('op', input), ...] list")
@@ -78,7 +78,7 @@ def _bounded(text: str) -> str:
     return text
 
 
-def _darts_cells(text: str) -> dict[str, list[tuple[str, str]]]:
+def darts_cells(text: str) -> dict[str, list[tuple[str, str]]]:
     """(op, input) genes per cell of a DARTS-family genotype, each cell within MAX_GENES and MAX_INPUT."""
     cells = {name: _DARTS_GENE.findall(body) for name, body in _CELL.findall(text)}
     for name, genes in cells.items():
@@ -89,7 +89,7 @@ def _darts_cells(text: str) -> dict[str, list[tuple[str, str]]]:
     return cells
 
 
-def _darts_concats(text: str) -> dict[str, list[int]]:
+def darts_concats(text: str) -> dict[str, list[int]]:
     """The concat list of each cell (`[2, 3, 4, 5]` or `range(2, 6)`), at most MAX_CONCAT distinct nodes."""
     concats = {}
     for name, listed, start, stop in _CONCAT.findall(text):
@@ -113,7 +113,7 @@ def input_reaches_output(text: str) -> bool:
     """
     text = _bounded(text)
     if text.startswith("Genotype("):
-        cells, concats = _darts_cells(text), _darts_concats(text)
+        cells, concats = darts_cells(text), darts_concats(text)
         return all(_darts_cell_reaches(genes, concats.get(name, range(2, 6))) for name, genes in cells.items() if genes)
     ops = parse_cell_ops(text).normal  # NB201: edges 1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2
     reached, edge = {0}, 0
