@@ -47,6 +47,28 @@ def file_kind(mode: int) -> str:
     return _KINDS.get(stat.S_IFMT(mode), "not a regular file")
 
 
+def _open_regular(path: Path, limit: int, what: str, advice: str) -> int:
+    """A read-only descriptor of `path`, opened without blocking, once it is a regular file within `limit`.
+    FileNotFoundError passes; other failures are one-line NashErrors."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise
+    except OSError as err:
+        raise NashError(f"cannot read {what} {path}: {err.strerror or err}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NashError(f"{what} {path} is {file_kind(info.st_mode)}, not a regular file; {advice}")
+        if info.st_size > limit:
+            raise NashError(f"{what} {path} is {size_text(info.st_size)}, over the {size_text(limit)} limit for a "
+                            f"{what}; is it the right file?")  # fmt: skip
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def read_bytes(path: str | Path, limit: int, what: str = "file") -> bytes:
     """The bytes of the regular file `path`, at most `limit` of them, without blocking on a FIFO or device.
 
@@ -54,17 +76,10 @@ def read_bytes(path: str | Path, limit: int, what: str = "file") -> bytes:
     """
     path = Path(path)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as err:
-        raise NashError(f"cannot read {what} {path}: {err.strerror or err}") from None
+        fd = _open_regular(path, limit, what, "pass the file itself")
+    except FileNotFoundError as err:
+        raise NashError(f"cannot read {what} {path}: {err.strerror}") from None
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise NashError(f"{what} {path} is {file_kind(mode)}, not a regular file; pass the file itself")
-        size = os.fstat(fd).st_size
-        if size > limit:
-            raise NashError(f"{what} {path} is {size_text(size)}, over the {size_text(limit)} limit for a {what}; "
-                            "is it the right file?")  # fmt: skip
         chunks, total = [], 0
         while total <= limit:  # a file that grows while read is still cut at the limit
             chunk = os.read(fd, min(1 << 20, limit + 1 - total))
@@ -83,24 +98,12 @@ def read_bytes(path: str | Path, limit: int, what: str = "file") -> bytes:
 
 def check_regular_file(path: str | Path, limit: int, what: str = "file") -> int:
     """The size of the regular file `path` (at most `limit`), checked without reading it or blocking on a FIFO;
-    for files another reader opens itself (torch.load of a checkpoint)."""
-    path = Path(path)
+    for files another reader opens itself (torch.load of a checkpoint). A missing file is FileNotFoundError."""
+    fd = _open_regular(Path(path), limit, what, "move it aside")
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise
-    except OSError as err:
-        raise NashError(f"cannot read {what} {path}: {err.strerror or err}") from None
-    try:
-        info = os.fstat(fd)
+        return os.fstat(fd).st_size
     finally:
         os.close(fd)
-    if not stat.S_ISREG(info.st_mode):
-        raise NashError(f"{what} {path} is {file_kind(info.st_mode)}, not a regular file; move it aside")
-    if info.st_size > limit:
-        raise NashError(f"{what} {path} is {size_text(info.st_size)}, over the {size_text(limit)} limit for a {what}; "
-                        "is it the right file?")  # fmt: skip
-    return info.st_size
 
 
 def check_json_depth(data: bytes, limit: int = JSON_DEPTH_LIMIT) -> int:
