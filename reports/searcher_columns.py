@@ -11,8 +11,10 @@ from pathlib import Path
 import pandas as pd
 
 from reports import plots
-from reports.collapse import GROUP, group_label, over_epochs
+from reports.arch_plot import SKIP_WEIGHT
+from reports.collapse import COUNT_COLUMNS, GROUP, group_label, over_epochs
 from reports.render import Stat, Table
+from reports.settings import EPOCHS_BUDGET, SETTING, SETTING_ID
 
 # Columns nash writes for every run (harness/run/runner.py `_epoch_row`, the instruments) and those the report
 # adds; everything else numeric came from a searcher. The learning rates follow the known schedules.
@@ -20,8 +22,8 @@ NASH_COLUMNS = frozenset({
     "run_id", "benchmark", "searcher", "profile", "seed", "epoch", "genotype", "skip_count", "param_free_count",
     "train_loss", "train_acc", "val_loss", "val_acc", "lr_weights", "lr_arch", "arch_weights", "epoch_seconds",
     "peak_mem_mb", "device", "precision", "channels_last", "hessian_eigenvalue", "supernet_kendall_tau",
-    "analysis_seconds", "run_path", "headline_acc", "skip_normal", "param_free_normal", "skip_reduce",
-    "param_free_reduce", "collapsed", "space", "variant", "setting", "epochs_budget", "alpha_skip_weight",
+    "analysis_seconds", "run_path", "headline_acc", *COUNT_COLUMNS, "collapsed", "space", "variant", SETTING,
+    SETTING_ID, EPOCHS_BUDGET, SKIP_WEIGHT,
 })  # fmt: skip
 NASH_PREFIXES = ("oracle_", "run.", "config.")
 MAX_COLUMNS = 12  # figures per report from searchers' columns; the table lists the rest
