@@ -21,6 +21,7 @@ from reports.provenance import provenance
 from reports.ranking import TAU_COLUMN, benchmark_tau, final_metrics, mean_ranks, method_ranks, supernet_tau
 from reports.render import Table, html_text, markdown_escape, to_html, to_markdown, write_table
 from reports.runs import RunStore, load_store
+from reports.unfinished import reported_runs
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class ReportOptions:
     published: bool = True
     command: tuple[str, ...] = ()  # the command line that builds this report (provenance); () = `nash report RUNS`
     cell_epochs: tuple[int, ...] = ()  # draw each run's cell at these epochs too (the final cell always)
+    unfinished: bool = False  # also report running / interrupted / failed runs as far as they got
 
 
 @dataclass
@@ -60,22 +62,6 @@ def per_run_table(counted: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
     return per_run.merge(extra, on="run_path", how="left")
 
 
-def _finished(store: RunStore, report: Report) -> pd.DataFrame:
-    epochs = store.epochs
-    if "run.status" in epochs.columns:  # a failed or running search's last epoch is not its result
-        unfinished = store.facts.loc[store.facts["run.status"] != "done", "run_path"]
-        if len(unfinished):
-            report.notes.append(
-                f"left out {len(unfinished)} unfinished runs (status not done): {', '.join(unfinished)}"
-            )
-            epochs = epochs[~epochs["run_path"].isin(unfinished)]
-        if epochs.empty:
-            raise NashError(
-                "no finished search run in that folder (every run.json says running, failed or interrupted)"
-            )
-    return epochs
-
-
 def build_report(
     store: RunStore, out: Path, options: ReportOptions = ReportOptions(), source: Path | None = None
 ) -> Report:
@@ -86,7 +72,10 @@ def build_report(
     if store.duplicates:
         report.notes.append(f"counted once: {len(store.duplicates)} run folder(s) holding a copy of another run "
                             f"(same run_id, run.json and epochs) left out: {', '.join(store.duplicates)}")  # fmt: skip
-    counted = with_cell_counts(_finished(store, report), options.rule)
+    store, unfinished_note = reported_runs(store, options.unfinished)
+    if unfinished_note:
+        report.notes.append(unfinished_note)
+    counted = with_cell_counts(store.epochs, options.rule)
     per_run = per_run_table(counted, store.facts)
     report.runs = len(per_run)
     data = report.folder / "data"

@@ -2,6 +2,7 @@
 
 nash report runs/ --out report/
 nash report runs/ --out report/ --cells-at 0,10,25
+nash report ../runs/paper --out report/ --unfinished   # long searches as far as they got
 nash report runs/ --out report/ --collapse-measure param_free --collapse-threshold 4 --no-published
 """
 
@@ -51,6 +52,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="EPOCHS",
         help="also draw each run's cell at these search epochs, e.g. 0,10,25 (the final cell is always drawn)",
     )
+    p.add_argument(
+        "--unfinished",
+        action="store_true",
+        help="also report runs still running, interrupted or failed, as far as they got: each its own row, "
+        "labelled with its status and epochs done, never compared with published values",
+    )
     p.set_defaults(func=run_report)
     return p
 
@@ -70,7 +77,9 @@ def run_report(args: argparse.Namespace) -> int:
 
     rule = CollapseRule(args.collapse_measure, args.collapse_threshold, args.nb201_collapse_threshold)
     command = ("nash", "report", *sys.argv[2:]) if sys.argv[1:2] == ["report"] else ()  # as typed, for provenance
-    options = ReportOptions(rule=rule, published=args.published, command=command, cell_epochs=args.cells_at)
+    options = ReportOptions(
+        rule=rule, published=args.published, command=command, cell_epochs=args.cells_at, unfinished=args.unfinished
+    )
     report = write_report_staged(args.runs, args.out, options)
     print(f"report of {report.runs} search runs: {len(report.tables)} tables, {len(report.plots)} plots")
     for note in report.notes:

@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from reports.render import Stat
+from reports.unfinished import finished_mask
 
 FILES = ("nb201", "nb201_search_cost", "rome_s1_s4", "rome_s0", "rome_ablation", "rome_k", "rome_memory")
 
@@ -90,6 +91,8 @@ def setting_matches(runs: pd.DataFrame, row: dict[str, Any], benchmark: str) -> 
     profile = str(row.get("profile") or "")
     space = str(row.get("space") or "")
     if not profile or runs.empty or (space and space != benchmark.partition("-")[0]):
+        return False
+    if not finished_mask(runs).all():  # an unfinished run has no result to compare yet
         return False
     if "profile" not in runs.columns or not (runs["searcher"] == row["searcher"]).all():
         return False

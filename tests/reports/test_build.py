@@ -1,8 +1,11 @@
 import itertools
+import json
 import math
 
 import pandas as pd
+import pytest
 
+from benchmarks.errors import NashError
 from reports.analysis_tables import run_collapse_table
 from reports.build import ReportOptions, write_report
 from reports.collapse import CollapseRule
@@ -69,6 +72,28 @@ def test_unfinished_runs_are_left_out_with_a_note(tmp_path):
     assert report.runs == 5
     collapse = report.tables[0].frame
     assert not ((collapse["benchmark"] == "nb201-cifar10") & (collapse["method"] == "rome")).any()
+
+
+def test_unfinished_runs_are_reported_as_far_as_they_got_on_request(tmp_path):
+    folder = write_results(tmp_path / "runs")
+    run_dir = write_search(folder, "nb201-cifar10", "gdas", 5, [NB201_SKIPS, NB201_SKIPS], status="running",
+                           oracle_cifar10_test_200=[54.3, 54.3])  # fmt: skip
+    facts = json.loads((run_dir / "run.json").read_text())
+    facts["config"]["train"]["epochs"] = 50  # planned 50, 2 finished; no process holds its lock: interrupted
+    (run_dir / "run.json").write_text(json.dumps(facts))
+    report = write_report(folder, tmp_path / "report", ReportOptions(unfinished=True))
+    assert any("reported 1 unfinished runs" in note and "interrupted, 2 of 50 ep" in note for note in report.notes)
+    nb201 = (tmp_path / "report" / "tables" / "nb201.md").read_text()
+    assert "| gdas (50 ep, interrupted, 2 of 50 ep) | nb201-cifar10 | quick | 50 | 1 |  | 54.30 |" in nb201
+    assert "| gdas (3 ep) | nb201-cifar10 | quick | 3 | 1 | 90.00 | 94.00 |" in nb201  # the finished seed's own row
+
+
+def test_a_folder_of_unfinished_runs_says_how_to_report_them(tmp_path):
+    write_search(tmp_path / "runs", "nb201-cifar10", "darts", 0, [NB201_SKIPS], status="interrupted")
+    with pytest.raises(NashError, match="pass --unfinished"):
+        write_report(tmp_path / "runs", tmp_path / "report")
+    report = write_report(tmp_path / "runs", tmp_path / "report", ReportOptions(unfinished=True))
+    assert report.runs == 1
 
 
 def test_a_long_per_run_table_is_linked_not_inlined():

@@ -82,6 +82,8 @@ def test_a_published_value_is_compared_only_with_runs_of_its_setting():
     assert not setting_matches(group.assign(epochs_budget=49), darts, "s2-cifar10")
     assert not setting_matches(group.assign(profile="paper"), darts, "s2-cifar10")
     assert not setting_matches(group.assign(searcher="darts"), darts, "s2-cifar10")  # first order is another method
+    assert setting_matches(group.assign(**{"run.status": "done"}), darts, "s2-cifar10")
+    assert not setting_matches(group.assign(**{"run.status": "running"}), darts, "s2-cifar10")  # no result yet
     in_darts_space = {"searcher": "gdas", "profile": "", "epochs": "", "space": "darts"}
     assert not setting_matches(
         runs("s0-cifar10", "gdas", profile="paper", test_error=[3.0]), in_darts_space, "s0-cifar10"
