@@ -57,8 +57,8 @@ def reported_runs(store: RunStore, include_unfinished: bool) -> tuple[RunStore, 
 def _label(fact: dict, done: int) -> str:
     status = fact.get(STATUS)
     status = status if isinstance(status, str) and status else "no status"
-    budget = pd.to_numeric(pd.Series([fact.get(EPOCHS_BUDGET)]), errors="coerce").iloc[0]
-    planned = f" of {int(budget)}" if pd.notna(budget) else ""
+    budget = fact.get(EPOCHS_BUDGET)  # numeric already (reports.settings.with_settings)
+    planned = f" of {budget:g}" if pd.notna(budget) else ""
     return f"{status}, {done}{planned} ep"
 
 
