@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from benchmarks.batches.arch_sampling import ARCH_SAMPLINGS, EPOCH_PASS, PER_IMAGE
 from benchmarks.batches.augment import CIFAR10_MEAN, CIFAR10_STD, cutout, normalize, random_crop_flip
 from benchmarks.batches.images import ImageSet
 from benchmarks.errors import NashError
@@ -59,9 +60,11 @@ class _DeviceImages:
 class PairedBatches:
     """Yields (train_batch, val_batch) pairs: weights learn from `weight_set`, architecture from `arch_set`.
 
-    One epoch is one pass over `weight_set` in a fresh random order. The val batches follow their
-    own random order over `arch_set`, reshuffled and cycled when it runs out, and always have the
-    same size as their train batch. NAS-Bench-201's search augments both halves with the training
+    One epoch is one pass over `weight_set` in a fresh random order. The val batches are drawn from
+    `arch_set` by `arch_sampling` (`benchmarks.batches.arch_sampling`): `per_image` (each image with
+    replacement, NB201's loop), `per_batch` (each batch a fresh sample of distinct images, quark0's) or
+    `epoch_pass` (one random order, reshuffled and cycled when it runs out); a val batch always has the
+    same size as its train batch. NAS-Bench-201's search augments both halves with the training
     transform, hence `augment_val=True` by default. `drop_last=False` keeps the final partial batch,
     as a default PyTorch DataLoader does. `pin_memory` stages memory-mapped batches in page-locked
     memory for a non-blocking copy to the GPU; `channels_last` hands out NHWC-strided images. `cutout` > 0
@@ -85,6 +88,7 @@ class PairedBatches:
         pin_memory: bool = False,
         channels_last: bool = False,
         cutout: int = 0,
+        arch_sampling: str = PER_IMAGE,
     ) -> None:
         if batch_size < 1:
             raise NashError(f"batch_size must be at least 1, got {batch_size}; set a positive batch size")
@@ -105,6 +109,9 @@ class PairedBatches:
         if cutout < 0:
             raise NashError(f"data.cutout must be >= 0 (0 = off), got {cutout}")
         self.cutout = cutout
+        if arch_sampling not in ARCH_SAMPLINGS:
+            raise NashError(f"data.arch_sampling must be one of {', '.join(ARCH_SAMPLINGS)}, got {arch_sampling!r}")
+        self.arch_sampling = arch_sampling
         if weight_set.image_shape != arch_set.image_shape:
             raise NashError(f"weight images are {weight_set.image_shape}, arch images {arch_set.image_shape}")
         height, _, channels = weight_set.image_shape
@@ -126,10 +133,14 @@ class PairedBatches:
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def _val_order(self, count: int) -> torch.Tensor:
-        """`count` arch indices: concatenated fresh permutations, so the arch half is cycled when shorter."""
+        """`count` arch indices, in batches of `batch_size` (the last one may be shorter), by `arch_sampling`."""
         n = len(self._arch)
-        perms = [torch.randperm(n, generator=self._order) for _ in range(-(-count // n))]
-        return torch.cat(perms)[:count]
+        if self.arch_sampling == PER_IMAGE:
+            return torch.randint(n, (count,), generator=self._order)
+        if self.arch_sampling == EPOCH_PASS:
+            return _cycled_permutation(n, count, self._order)
+        sizes = [min(self.batch_size, count - start) for start in range(0, count, self.batch_size)]
+        return torch.cat([_cycled_permutation(n, size, self._order) for size in sizes])
 
     def _batch(self, data: _DeviceImages, idx: torch.Tensor, augment: bool) -> Batch:
         x = data.gather(idx, self.device)
@@ -167,3 +178,9 @@ class PairedBatches:
         self._order.set_state(state["order_rng"].cpu())
         self._augment.set_state(state["augment_rng"].cpu())
         self.epochs_drawn = int(state["epochs_drawn"])
+
+
+def _cycled_permutation(n: int, count: int, generator: torch.Generator) -> torch.Tensor:
+    """`count` indices of range(n): fresh permutations concatenated, so a short set is cycled."""
+    perms = [torch.randperm(n, generator=generator) for _ in range(-(-count // n))]
+    return torch.cat(perms)[:count]

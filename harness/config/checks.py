@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from benchmarks.batches.arch_sampling import ARCH_SAMPLINGS
 from benchmarks.errors import NashError
 
 SEED_LIMIT = 2**32  # NumPy's global seeding (np.random.seed) takes 0 .. 2**32-1
@@ -63,6 +64,9 @@ RANGES: dict[tuple[str, str], Range] = {
     ("data", "train_per_class"): _at_least(1),
     ("data", "arch_per_class"): _at_least(1),
     ("data", "split_seed"): _ANY_SEED,
+    ("data", "arch_sampling"): Range(
+        f"one of {', '.join(ARCH_SAMPLINGS)} (unset: the space's reference)", lambda v: v in ARCH_SAMPLINGS
+    ),
 }
 
 

@@ -45,6 +45,9 @@ class DataConfig:
     split_seed: int = 0  # the weight/arch split is fixed by this, not by the run seed
     augment: bool = True
     cutout: int = 0  # search batches (both halves): zero one cutout x cutout square per image; 0 = off
+    # How arch batches are drawn (benchmarks.batches.arch_sampling): per_image, per_batch or epoch_pass;
+    # None = the reference of the benchmark's space (NB201: per_image, DARTS-family: per_batch).
+    arch_sampling: str | None = None
 
 
 @dataclass(frozen=True)

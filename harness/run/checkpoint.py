@@ -47,7 +47,13 @@ _FIELDS = {
 }  # fmt: skip
 _ADDED_DEFAULTS = {
     "train": {"lr_warmup_epochs": 0, "arch_grad_clip": 0.0},
-    "data": {"imagenet_weight_fraction": 0.1, "imagenet_arch_fraction": 0.1, "cutout": 0},
+    # arch_sampling: runs before the switch drew the arch half in cycled passes
+    "data": {
+        "imagenet_weight_fraction": 0.1,
+        "imagenet_arch_fraction": 0.1,
+        "cutout": 0,
+        "arch_sampling": "epoch_pass",
+    },
     # fused_edges: runs before the switch (same values up to summation order)
     "perf": {"fused_edges": True, "compile": False},
 }
@@ -144,9 +150,11 @@ def load_search_checkpoint(run_dir: Path, config: RunConfig, device: torch.devic
                 file=sys.stderr,
             )
             continue
-        if payload["identity"] != identity:
+        # Normalised like the current one: a checkpoint written before a field existed lacks it.
+        saved = config_identity(payload["identity"])
+        if saved != identity:
             raise NashError(
-                f"checkpoint {path} was written for another config ({_first_difference(payload['identity'], identity)}"
+                f"checkpoint {path} was written for another config ({_first_difference(saved, identity)}"
                 "); resume with the same settings, or pass --overwrite to start over"
             )
         rows, seconds = list(payload["rows"]), float(payload["search_seconds"])

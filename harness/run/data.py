@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from benchmarks.batches.arch_sampling import resolve_arch_sampling
 from benchmarks.batches.images import ImageSet, require_classes
 from benchmarks.batches.loader import PairedBatches
 from benchmarks.batches.split import nb201_search_split, subsample
@@ -78,6 +79,7 @@ def load_search_batches(config: RunConfig, device: torch.device, objects: RunObj
         seed=config.seed,
         augment=config.data.augment,
         cutout=config.data.cutout,
+        arch_sampling=resolve_arch_sampling(config.data.arch_sampling, objects.benchmark.space),
         mean=spec.mean,
         std=spec.std,
         pin_memory=config.perf.pin_memory,

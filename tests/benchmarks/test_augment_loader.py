@@ -86,7 +86,8 @@ def collect(batches: PairedBatches) -> list[tuple[torch.Tensor, ...]]:
 
 
 def test_paired_batches_shapes_steps_and_coverage():
-    batches = PairedBatches(indexed_set(50), indexed_set(30, offset=100), 16, "cpu", seed=0, augment=False)
+    arch = indexed_set(30, offset=100)
+    batches = PairedBatches(indexed_set(50), arch, 16, "cpu", seed=0, augment=False, arch_sampling="epoch_pass")
     assert batches.steps_per_epoch == 4
     steps = collect(batches)
     assert [len(s[0]) for s in steps] == [16, 16, 16, 2] and [len(s[2]) for s in steps] == [16, 16, 16, 2]

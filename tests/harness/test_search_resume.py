@@ -270,3 +270,33 @@ def test_a_finished_run_from_before_the_train_and_data_fields_were_added_still_m
         for name in names:
             del old[section][name]
     assert config_identity(old) == config_identity(config)
+
+
+def test_a_checkpoint_from_before_a_field_existed_resumes_at_the_value_that_kept_its_behaviour(tmp_path, monkeypatch):
+    """Checkpoints store the identity of the code that wrote them: one written before `data.arch_sampling`
+    lacks it and drew its arch batches in cycled passes, so only `epoch_pass` may continue it."""
+    from harness.run.checkpoint import CHECKPOINT_FILE
+
+    passes = dataclasses.replace(tiny_config("gdas", epochs=2), data=dataclasses.replace(
+        tiny_config().data, arch_sampling="epoch_pass"))  # fmt: skip
+    run_dir = interrupted_run(monkeypatch, tmp_path, passes, epochs=1)
+    payload = torch.load(run_dir / CHECKPOINT_FILE, weights_only=False)
+    del payload["identity"]["data"]["arch_sampling"]  # as the code before the switch wrote it
+    torch.save(payload, run_dir / CHECKPOINT_FILE)
+    with pytest.raises(NashError, match=r"another config \(data\.arch_sampling: 'epoch_pass' -> None\)"):
+        run_search(tiny_config("gdas", epochs=2), tmp_path, progress=False, resume=True)
+    resumed = run_search(passes, tmp_path, progress=False, resume=True)
+    assert resumed.summary["resumed_from_epoch"] == 1 and len(resumed.rows) == 2
+
+
+def test_the_space_decides_the_arch_sampling_unless_it_is_set(monkeypatch):
+    drawn = {}
+    monkeypatch.setattr(
+        harness.run.data, "PairedBatches", lambda *a, **kw: drawn.setdefault("mode", kw["arch_sampling"])
+    )
+    config = tiny_config("darts")
+    harness.run.data.load_search_batches(config, torch.device("cpu"))
+    assert drawn.pop("mode") == "per_image"  # NB201: AutoDL-Projects' SearchDataset
+    per_batch = dataclasses.replace(config, data=dataclasses.replace(config.data, arch_sampling="per_batch"))
+    harness.run.data.load_search_batches(per_batch, torch.device("cpu"))
+    assert drawn.pop("mode") == "per_batch"
