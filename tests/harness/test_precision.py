@@ -155,16 +155,20 @@ def test_bf16_and_fp32_searches_finish_and_record_their_precision(tmp_path):
     assert bf16.rows[-1]["train_loss"] == pytest.approx(fp32.rows[-1]["train_loss"], rel=0.01)
 
 
-def test_channels_last_search_gives_the_default_genotype_and_batches_in_nhwc(tmp_path):
+def test_channels_last_search_follows_the_default_and_batches_in_nhwc(tmp_path):
+    """The same search up to float summation order. Compared after the first epoch only: a GDAS search
+    amplifies rounding (one flipped Gumbel sample trains another path), so later epochs may part."""
     config = tiny_config(channels_last="true")
     batch = next(harness.run.data.load_search_batches(config, torch.device("cpu")).epoch())[0][0]
     assert batch.is_contiguous(memory_format=torch.channels_last)
-    default = run_search(tiny_config(), tmp_path / "a", progress=False)
-    nhwc = run_search(config, tmp_path / "b", progress=False)
-    assert [r["genotype"] for r in nhwc.rows] == [r["genotype"] for r in default.rows]
-    for a, b in zip(default.rows, nhwc.rows, strict=True):
-        assert b["train_loss"] == pytest.approx(a["train_loss"], rel=1e-4)
-    assert nhwc.rows[-1]["channels_last"] is True
+    default = run_search(tiny_config(), tmp_path / "a", progress=False).rows[0]
+    nhwc = run_search(config, tmp_path / "b", progress=False).rows[0]
+    assert nhwc["train_loss"] == pytest.approx(default["train_loss"], rel=1e-4)
+    alpha = [json.loads(row["arch_weights"])["alpha"] for row in (default, nhwc)]
+    weights = [[w for edge in a.values() for w in edge.values()] for a in alpha]
+    assert weights[1] == pytest.approx(weights[0], abs=1e-3)  # measured 6e-5 apart (1 thread)
+    assert weights[1] != weights[0]  # two layouts: other summation orders, so not bit-identical
+    assert nhwc["channels_last"] is True and default["channels_last"] is False
 
 
 def test_perf_section_is_settable_from_a_config_file(tmp_path):
