@@ -7,6 +7,7 @@ from typing import get_args, get_type_hints
 
 import pytest
 
+from benchmarks.batches.arch_sampling import ARCH_SAMPLINGS
 from benchmarks.errors import NashError
 from harness.cli.main import build_parser, main
 from harness.cli.search import search_config_from_args
@@ -107,6 +108,8 @@ def test_every_profile_field_can_be_set_from_the_command_line(profile):
         for field in dataclasses.fields(getattr(config, section)):
             choices = ("cifar", "imagenet") if field.name == "stem" else ("embedded", "/elsewhere")  # stems are checked
             new = _changed(getattr(getattr(config, section), field.name), choices=choices)
+            if field.name == "arch_sampling":  # unset (the space's reference) -> a named draw
+                new = ARCH_SAMPLINGS[-1]
             text = str(new).lower() if isinstance(new, bool) else str(new)
             changed = apply_overrides(config, [f"{section}.{field.name}={text}"])
             assert getattr(getattr(changed, section), field.name) == new, (section, field.name)
