@@ -28,7 +28,7 @@ _IGNORED = ("config.seed", "config.device", "config.perf.pin_memory", "config.da
 _IGNORED_SECTIONS = ("config.log.",)  # where the per-epoch rows are also sent (TensorBoard, W&B)
 # Written before these fields existed, a run.json lacks them; their defaults then apply.
 _DEFAULTS = {"config.deterministic": False, "config.perf.precision": "fp32", "config.perf.channels_last": False,
-             "config.data.cutout": 0}  # fmt: skip
+             "config.data.cutout": 0, "config.data.arch_sampling": "epoch_pass"}  # fmt: skip
 _MAX_ITEMS = 3
 
 

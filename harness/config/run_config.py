@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from types import UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from benchmarks.batches.arch_sampling import reference_arch_sampling
 from benchmarks.datasets.catalog import find_in_root, missing_dataset_message
 from benchmarks.errors import NashError
 from harness.config.checks import check_epochs, check_field, check_seed
@@ -284,7 +285,7 @@ def resolve_config(
     searcher_cls.validate_for_space(bench.space, options)
     data_fields = {k: v for k, v in prof.data_for(searcher).items() if k != "source"}
     cpu_perf = prof.cpu_perf_for(searcher)
-    return RunConfig(
+    config = RunConfig(
         benchmark=benchmark,
         searcher=searcher,
         profile=profile,
@@ -296,3 +297,13 @@ def resolve_config(
         device=device,
         perf=PerfConfig(**cpu_perf) if cpu_perf and runs_on_cpu(device) else PerfConfig(),
     )
+    return with_explicit_arch_sampling(config, bench.space)
+
+
+def with_explicit_arch_sampling(config: RunConfig, space: str) -> RunConfig:
+    """`data.arch_sampling` named: unset, the space's reference, so run.json and the run's identity say which
+    draw ran (a run.json without the field was written before it existed, and drew `epoch_pass`)."""
+    if config.data.arch_sampling is not None:
+        return config
+    data = dataclasses.replace(config.data, arch_sampling=reference_arch_sampling(space))
+    return dataclasses.replace(config, data=data)

@@ -18,7 +18,7 @@ from benchmarks.nb201.oracle import Nb201Oracle, default_oracle
 from benchmarks.safe_files import remove_file
 from harness.config.checks import check_config
 from harness.config.objects import RunObjects
-from harness.config.run_config import RunConfig, check_published_setting
+from harness.config.run_config import RunConfig, check_published_setting, with_explicit_arch_sampling
 from harness.instruments.search_instruments import SearchInstruments, check_analysis
 from harness.run.checkpoint import (
     config_identity,
@@ -86,6 +86,7 @@ def run_search(
     check_config(config)  # every value in range, the device available: refused before anything is written
     resolve_device(config.device)
     objects = RunObjects.for_config(config, objects)
+    config = with_explicit_arch_sampling(config, objects.benchmark.space)  # a config built by hand may leave it unset
     searcher_cls = objects.searcher
     check_published_setting(config, objects)
     searcher_cls.check_run(

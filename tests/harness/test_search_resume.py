@@ -283,20 +283,26 @@ def test_a_checkpoint_from_before_a_field_existed_resumes_at_the_value_that_kept
     payload = torch.load(run_dir / CHECKPOINT_FILE, weights_only=False)
     del payload["identity"]["data"]["arch_sampling"]  # as the code before the switch wrote it
     torch.save(payload, run_dir / CHECKPOINT_FILE)
-    with pytest.raises(NashError, match=r"another config \(data\.arch_sampling: 'epoch_pass' -> None\)"):
+    with pytest.raises(NashError, match=r"another config \(data\.arch_sampling: 'epoch_pass' -> 'per_image'\)"):
         run_search(tiny_config("gdas", epochs=2), tmp_path, progress=False, resume=True)
     resumed = run_search(passes, tmp_path, progress=False, resume=True)
     assert resumed.summary["resumed_from_epoch"] == 1 and len(resumed.rows) == 2
 
 
-def test_the_space_decides_the_arch_sampling_unless_it_is_set(monkeypatch):
+def test_the_space_decides_the_arch_sampling_unless_it_is_set(tmp_path, monkeypatch):
+    assert tiny_config().data.arch_sampling == "per_image"  # NB201: AutoDL-Projects' SearchDataset
+    assert resolve_config("s2-cifar10", "darts", "quick").data.arch_sampling == "per_batch"  # quark0/darts
+    unset = dataclasses.replace(tiny_config(epochs=1), data=dataclasses.replace(tiny_config().data, arch_sampling=None))
+    result = run_search(unset, tmp_path, progress=False)  # a config built by hand: run.json names the draw
+    assert json.loads((result.run_dir / "run.json").read_text())["config"]["data"]["arch_sampling"] == "per_image"
     drawn = {}
-    monkeypatch.setattr(
-        harness.run.data, "PairedBatches", lambda *a, **kw: drawn.setdefault("mode", kw["arch_sampling"])
-    )
-    config = tiny_config("darts")
-    harness.run.data.load_search_batches(config, torch.device("cpu"))
-    assert drawn.pop("mode") == "per_image"  # NB201: AutoDL-Projects' SearchDataset
-    per_batch = dataclasses.replace(config, data=dataclasses.replace(config.data, arch_sampling="per_batch"))
+
+    def record(*_args, arch_sampling, **_kwargs):
+        drawn["mode"] = arch_sampling
+
+    monkeypatch.setattr(harness.run.data, "PairedBatches", record)
+    harness.run.data.load_search_batches(unset, torch.device("cpu"))
+    assert drawn.pop("mode") == "per_image"
+    per_batch = dataclasses.replace(unset, data=dataclasses.replace(unset.data, arch_sampling="per_batch"))
     harness.run.data.load_search_batches(per_batch, torch.device("cpu"))
     assert drawn.pop("mode") == "per_batch"

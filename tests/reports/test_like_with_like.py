@@ -1,6 +1,7 @@
 """Issue 19's done-when: a report over the demo's runs, a second copy of one run and runs of two epoch budgets
 shows each group once with its true n, and its CSVs load as numbers."""
 
+import json
 import shutil
 
 import numpy as np
@@ -79,3 +80,18 @@ def test_html_tables_have_as_many_header_cells_as_data_cells(tmp_path):
         head, body = table.split("</thead>")
         for row in body.split("<tr>")[1:]:
             assert row.count("</td>") == head.count("</th>"), head  # no empty extra column (the index pandas wrote)
+
+
+def test_runs_from_before_the_arch_sampling_switch_are_their_own_setting(tmp_path):
+    """A run.json without `data.arch_sampling` drew cycled passes: not a seed of today's default runs."""
+    old = nb201_run(tmp_path / "runs" / "old", "darts", 0, 2)
+    for seed in (1, 2):
+        new = nb201_run(tmp_path / "runs", "darts", seed, 2)
+        facts = json.loads((new / "run.json").read_text())
+        facts["config"]["data"]["arch_sampling"] = "per_image"
+        (new / "run.json").write_text(json.dumps(facts))
+    store = load_store(tmp_path / "runs")
+    settings = dict(zip(store.facts["seed"], store.facts["setting"], strict=True))
+    assert settings[1] == settings[2] != settings[0]
+    assert "arch_sampling=epoch_pass" in settings[0] and "arch_sampling=per_image" in settings[1]
+    assert "arch_sampling" not in json.loads((old / "run.json").read_text())["config"]["data"]
