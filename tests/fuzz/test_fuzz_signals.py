@@ -130,9 +130,12 @@ def test_a_read_stuck_in_c_code_still_stops(tmp_path, signum):
     """The Python handler never runs while pyarrow waits in open(): the watchdog thread ends the process."""
     os.mkfifo(tmp_path / "epochs.parquet")
     line = "nash: error: interrupted"  # a sweep cell's stop line: the sweep reads it as the cell's error
+    # Ctrl-C reaches a foreground process, whose SIGINT is the default; a shell's `pytest &` ignores it, and
+    # nash rightly leaves an ignored SIGINT alone (harness/system/interrupt.py), so the child restores it.
     process = subprocess.Popen(
         [sys.executable, "-P", "-c", STUCK_IN_C, "epochs.parquet", line],
         cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     try:
         assert process.stdout.readline() == "blocking\n"
