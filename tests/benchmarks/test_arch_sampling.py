@@ -60,7 +60,10 @@ def test_every_mode_resumes_exactly_and_follows_the_seed(mode):
     resumed.load_state_dict(state)
     for a, b in zip(second_epoch, collect(resumed), strict=True):
         assert all(torch.equal(u, v) for u, v in zip(a, b, strict=True))
-    assert not torch.equal(collect(make(3))[0][2], collect(make(4))[0][2])
+    fresh = collect(make(3))
+    assert not torch.equal(fresh[0][0], second_epoch[0][0]) and not torch.equal(fresh[0][2], second_epoch[0][2])
+    assert all(torch.equal(u, v) for u, v in zip(fresh[0], collect(make(3))[0], strict=True))  # same seed, same run
+    assert not torch.equal(fresh[0][2], collect(make(4))[0][2])
 
 
 def test_the_modes_draw_different_arch_batches_from_the_same_seed():
