@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from types import UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from benchmarks.batches.arch_sampling import reference_arch_sampling
+from benchmarks.batches.arch_sampling import resolve_arch_sampling
 from benchmarks.datasets.catalog import find_in_root, missing_dataset_message
 from benchmarks.errors import NashError
 from harness.config.checks import check_epochs, check_field, check_seed
@@ -303,7 +303,5 @@ def resolve_config(
 def with_explicit_arch_sampling(config: RunConfig, space: str) -> RunConfig:
     """`data.arch_sampling` named: unset, the space's reference, so run.json and the run's identity say which
     draw ran (a run.json without the field was written before it existed, and drew `epoch_pass`)."""
-    if config.data.arch_sampling is not None:
-        return config
-    data = dataclasses.replace(config.data, arch_sampling=reference_arch_sampling(space))
+    data = dataclasses.replace(config.data, arch_sampling=resolve_arch_sampling(config.data.arch_sampling, space))
     return dataclasses.replace(config, data=data)
